@@ -1,0 +1,56 @@
+"""Application factory: binds extensions, registers blueprints, handlers and CLI."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from config import Config, config_from_env
+
+
+def create_app(config_class: type[Config] | None = None) -> Flask:
+    config_class = config_class or config_from_env()
+    config_class.validate()
+
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(config_class)
+
+    from app import models  # noqa: F401  (registers every table on the metadata)
+    from app.extensions import api, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    api.init_app(app)
+
+    from app.accounts.auth import configure_login
+
+    configure_login(login_manager)
+
+    from app import accounts, credentials, evidence, learning, reviewers
+    from app.accounts import views as _accounts_views  # noqa: F401
+    from app.api import register_api
+    from app.credentials import views as _credentials_views  # noqa: F401
+    from app.main import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(accounts.bp)
+    app.register_blueprint(credentials.bp)
+    app.register_blueprint(learning.bp)
+    app.register_blueprint(evidence.bp)
+    app.register_blueprint(reviewers.bp)
+    register_api(app, api)
+
+    from app.errors import register_error_handlers
+    from app.web import register_web
+
+    register_error_handlers(app)
+    register_web(app)
+
+    from app.cli import register_cli
+
+    register_cli(app)
+    return app

@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("accounts", __name__, template_folder="templates")

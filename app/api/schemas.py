@@ -1,0 +1,140 @@
+"""Allow-list schemas for API input and output (marshmallow; unknown input fields are refused)."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+
+class ErrorBody(Schema):
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+
+
+class ErrorEnvelope(Schema):
+    error = fields.Nested(ErrorBody, required=True)
+
+
+class TokenRequest(Schema):
+    email = fields.String(required=True, validate=validate.Length(min=3, max=320))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=256), load_only=True)
+    name = fields.String(validate=validate.Length(max=100), load_default="")
+    scopes = fields.List(fields.String(validate=validate.OneOf(["read", "write", "verify"])))
+    days = fields.Integer(validate=validate.Range(min=1, max=365))
+
+
+class TokenResponse(Schema):
+    token = fields.String(required=True, metadata={"description": "Shown once; store it safely."})
+    expires_at = fields.DateTime(required=True)
+    scopes = fields.List(fields.String())
+
+
+class UserOut(Schema):
+    id = fields.Integer()
+    email = fields.String()
+    name = fields.String()
+    roles = fields.Method("_roles")
+    organization = fields.Function(lambda u: u.organization.name if u.organization else None)
+    school = fields.Function(lambda u: u.school.name if u.school else None)
+
+    def _roles(self, user) -> list[str]:
+        return sorted(r.value for r in user.roles)
+
+
+class CompetencyBrief(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+    domain = fields.String()
+
+
+class CompetencyOut(CompetencyBrief):
+    framework = fields.Function(lambda c: c.framework.name)
+
+
+class CredentialSummary(Schema):
+    id = fields.Integer()
+    slug = fields.String()
+    version = fields.Integer()
+    name = fields.String()
+    kind = fields.Function(lambda c: c.kind.value)
+    summary = fields.String()
+    tags = fields.List(fields.String())
+    estimated_hours = fields.Integer(allow_none=True)
+    validity_months = fields.Integer(allow_none=True)
+    issuer = fields.Function(lambda c: c.issuer.name)
+    competencies = fields.List(fields.Nested(CompetencyBrief))
+
+
+class CatalogQuery(Schema):
+    q = fields.String(load_default="", validate=validate.Length(max=200))
+    competency = fields.Integer(load_default=None)
+    domain = fields.String(load_default="")
+    kind = fields.String(load_default="", validate=validate.OneOf(["", "micro", "stack"]))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class CatalogPage(Schema):
+    items = fields.List(fields.Nested(CredentialSummary))
+    page = fields.Integer()
+    pages = fields.Integer()
+    total = fields.Integer()
+
+
+class LevelOut(Schema):
+    id = fields.Integer()
+    label = fields.String()
+    points = fields.Integer()
+    descriptor = fields.String()
+    is_pass = fields.Boolean()
+
+
+class CriterionOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    description = fields.String()
+    levels = fields.List(fields.Nested(LevelOut))
+    requirement_ids = fields.Function(lambda c: [r.id for r in c.requirements])
+
+
+class RequirementOut(Schema):
+    id = fields.Integer()
+    kind = fields.Function(lambda r: r.kind.value)
+    title = fields.String()
+    prompt = fields.String()
+    guidance = fields.String()
+    required = fields.Boolean()
+    accepted_types = fields.List(fields.String())
+    max_files = fields.Integer()
+
+
+class PolicyOut(Schema):
+    peer_reviews = fields.Integer()
+    coach_rule = fields.Function(lambda p: p.coach_rule.value)
+    review_days = fields.Integer()
+    max_attempts = fields.Integer()
+
+
+class CredentialDetail(CredentialSummary):
+    description = fields.String()
+    criteria = fields.String(attribute="criteria_md")
+    competencies = fields.List(fields.Nested(CompetencyOut))
+    requirements = fields.List(fields.Nested(RequirementOut))
+    rubric = fields.Function(
+        lambda c: {"criteria": CriterionOut(many=True).dump(c.rubric.criteria)} if c.rubric else None
+    )
+    policy = fields.Nested(PolicyOut, allow_none=True)
+    stack = fields.Method("_stack")
+
+    def _stack(self, credential):
+        if not credential.is_stack:
+            return None
+        return {
+            "rule": credential.stack_rule.value if credential.stack_rule else None,
+            "required_count": credential.stack_required_count or len(credential.stack_components),
+            "components": [
+                {"id": sc.component.id, "slug": sc.component.slug, "name": sc.component.name}
+                for sc in credential.stack_components
+            ],
+        }

@@ -1,0 +1,40 @@
+"""Every model, imported in dependency order so the metadata is complete
+(for Alembic autogenerate, ``create_all`` in tests, and the shell)."""
+
+from app.accounts.models import ApiToken, InviteCode, Organization, Role, School, User, UserRole
+from app.audit import AuditEvent
+from app.credentials.models import (
+    Award,
+    CalibrationExemplar,
+    Competency,
+    Credential,
+    Criterion,
+    DecisionPolicy,
+    ExemplarLevel,
+    Framework,
+    Level,
+    Requirement,
+    Rubric,
+    SigningKey,
+    StackComponent,
+)
+from app.evidence.models import Artifact, ImpactMeasure, Submission
+from app.learning.models import Enrollment, Module, ModuleSection, SectionProgress
+from app.mail import OutboxMessage
+from app.reviewers.models import (
+    Assignment,
+    CalibrationAttempt,
+    Decision,
+    Qualification,
+    Review,
+    ReviewScore,
+)
+
+__all__ = [
+    "ApiToken", "Artifact", "Assignment", "AuditEvent", "Award", "CalibrationAttempt",
+    "CalibrationExemplar", "Competency", "Credential", "Criterion", "Decision", "DecisionPolicy",
+    "Enrollment", "ExemplarLevel", "Framework", "ImpactMeasure", "InviteCode", "Level", "Module",
+    "ModuleSection", "Organization", "OutboxMessage", "Qualification", "Requirement", "Review",
+    "ReviewScore", "Role", "Rubric", "School", "SectionProgress", "SigningKey", "StackComponent",
+    "Submission", "User", "UserRole",
+]

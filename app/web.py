@@ -1,0 +1,41 @@
+"""Cross-cutting HTTP behaviour: security headers and template helpers."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, request
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def set_security_headers(response: Response) -> Response:
+    """Headers every response carries; pages may not be framed or sniffed."""
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if response.mimetype == "text/html":
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Frame-Options", "DENY")
+    if request.is_secure or _hsts_enabled():
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    return response
+
+
+def _hsts_enabled() -> bool:
+    from flask import current_app
+
+    return bool(current_app.config.get("HSTS_ENABLED"))
+
+
+def register_web(app: Flask) -> None:
+    app.after_request(set_security_headers)
+
+    from app.accounts.models import Role
+
+    @app.context_processor
+    def _inject() -> dict:
+        return {"Role": Role, "registration_mode": app.config["REGISTRATION_MODE"]}

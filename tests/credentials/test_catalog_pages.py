@@ -1,0 +1,67 @@
+"""The public catalog and credential pages, read without logging in."""
+
+from __future__ import annotations
+
+from sqlalchemy import event
+
+from app.extensions import db
+from tests import factories
+
+
+def test_catalog_lists_published_and_searches(client, org):
+    fw = factories.framework(org)
+    factories.micro_credential(org, name="Classroom Routines", competencies=[fw.competencies[0]])
+    factories.micro_credential(org, name="Hidden Draft", published=False)
+    html = client.get("/credentials").get_data(as_text=True)
+    assert "Classroom Routines" in html and "Hidden Draft" not in html
+    assert "Classroom Routines" not in client.get("/credentials?q=zzz").get_data(as_text=True)
+    assert "Classroom Routines" in client.get(f"/credentials?competency={fw.competencies[0].id}").get_data(as_text=True)
+
+
+def test_credential_page_shows_requirements_rubric_and_stacks(client, org):
+    micro = factories.micro_credential(org, name="Data Conversations")
+    other = factories.micro_credential(org)
+    stack = factories.stack_credential(org, [micro, other])
+    response = client.get(f"/credentials/{micro.slug}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    for requirement in micro.requirements:
+        assert requirement.title in html and requirement.prompt in html
+    for level in micro.rubric.criteria[0].levels:
+        assert level.descriptor in html
+    assert "<table" in html and "Pass level" in html
+    assert stack.name in html
+    assert "<strong>it</strong>" in html  # criteria narrative rendered from Markdown
+
+
+def test_unknown_or_unpublished_credential_is_404(client, org):
+    draft = factories.micro_credential(org, published=False)
+    assert client.get(f"/credentials/{draft.slug}").status_code == 404
+    assert client.get("/credentials/no-such-thing").status_code == 404
+
+
+def test_credential_page_query_count_is_bounded(client, org):
+    """The page loads in a fixed number of queries, however big the rubric."""
+    micro = factories.micro_credential(org)
+    factories.stack_credential(org, [micro])
+    statements: list[str] = []
+
+    def count(*_args, **_kwargs):
+        statements.append("q")
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert client.get(f"/credentials/{micro.slug}").status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert len(statements) <= 15, len(statements)
+
+
+def test_markdown_is_sanitized(client, org):
+    micro = factories.micro_credential(org)
+    micro.criteria_md = "<script>alert(1)</script> [x](javascript:alert(1)) **ok**"
+    db.session.commit()
+    html = client.get(f"/credentials/{micro.slug}").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in html
+    assert "javascript:alert" not in html
+    assert "<strong>ok</strong>" in html

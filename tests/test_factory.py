@@ -1,0 +1,53 @@
+"""The application factory wires what it should and refuses unsafe settings."""
+
+from __future__ import annotations
+
+import pytest
+
+from app import create_app
+from config import Config, DevelopmentConfig, ProductionConfig, TestingConfig
+
+
+def test_testing_config(app):
+    assert app.testing
+    assert app.config["ENV_NAME"] == "testing"
+
+
+def test_blueprints_registered(app):
+    assert {"main", "accounts", "credentials", "learning", "evidence", "reviewers", "api"} <= set(app.blueprints)
+
+
+def test_production_requires_secret_key(monkeypatch):
+    config = type("NoSecret", (ProductionConfig,), {"SECRET_KEY": None})
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(config)
+
+
+def test_registration_mode_is_validated():
+    config = type("BadMode", (TestingConfig,), {"REGISTRATION_MODE": "sometimes"})
+    with pytest.raises(RuntimeError, match="REGISTRATION_MODE"):
+        create_app(config)
+
+
+def test_development_runs_without_environment():
+    assert DevelopmentConfig.SECRET_KEY
+    DevelopmentConfig.validate()
+
+
+def test_base_url_has_no_trailing_slash():
+    assert not Config.BASE_URL.endswith("/")
+
+
+def test_healthz(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_security_headers_on_pages(client):
+    response = client.get("/")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
