@@ -12,6 +12,7 @@ import logging
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
+from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,21 @@ class Conflict(AppError):
     @classmethod
     def default_message(cls) -> str:
         return "That conflicts with the current state."
+
+
+class ErrorBodySchema(Schema):
+    code = fields.String(required=True, metadata={"description": "Stable machine-readable code"})
+    message = fields.String(required=True, metadata={"description": "What went wrong, for people"})
+    fields = fields.Dict(
+        keys=fields.String(), values=fields.List(fields.String()),
+        metadata={"description": "Messages per input field"},
+    )
+
+
+class ErrorSchema(Schema):
+    """The JSON error envelope every API error uses."""
+
+    error = fields.Nested(ErrorBodySchema, required=True)
 
 
 HTTP_CODES = {

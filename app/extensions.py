@@ -9,10 +9,18 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
 from app.db import Base
+from app.errors import ErrorSchema
+
+
+class JsonApi(Api):
+    """flask-smorest's Api, documenting our error envelope instead of its own."""
+
+    ERROR_SCHEMA = ErrorSchema
+
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
-api = Api()
+api = JsonApi()

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from flask_login import FlaskLoginClient
+from tests.support.login_client import LoginClient
 from sqlalchemy import create_engine, text
 
 from app import create_app
@@ -113,7 +113,7 @@ def make_app(database_url: str) -> Iterator[Callable[..., Flask]]:
     def make(**overrides) -> Flask:
         config = type("Config", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": database_url, **overrides})
         app = create_app(config)
-        app.test_client_class = FlaskLoginClient
+        app.test_client_class = LoginClient
         made.append(app)
         return app
 

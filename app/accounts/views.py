@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import or_, select
+from wtforms import SelectChoice
 
 from app.accounts import bp, services
 from app.accounts.auth import role_required
@@ -42,11 +43,11 @@ def _safe_next(target: str | None) -> str:
     return url_for("main.index")
 
 
-def _school_choices(organization_id: int | None) -> list[tuple[int, str]]:
+def _school_choices(organization_id: int | None) -> list[SelectChoice]:
     query = select(School).order_by(School.name)
     if organization_id is not None:
         query = query.where(School.organization_id == organization_id)
-    return [(0, "— none —")] + [(s.id, s.name) for s in db.session.scalars(query)]
+    return [SelectChoice(0, "— none —")] + [SelectChoice(s.id, s.name) for s in db.session.scalars(query)]
 
 
 def _school(school_id: int | None) -> School | None:
@@ -141,7 +142,7 @@ def account():
             status = 422
         else:
             db.session.commit()
-            login_user(current_user)  # the session id changed with the nonce
+            login_user(current_user._get_current_object())  # the session id changed with the nonce
             flash("Your password is changed. Other sessions and API tokens were signed out.", "success")
             return redirect(url_for("accounts.account"))
     if request.method == "POST" and (profile.errors or password.errors):

@@ -4,15 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-
-class ErrorBody(Schema):
-    code = fields.String(required=True)
-    message = fields.String(required=True)
-    fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
-
-
-class ErrorEnvelope(Schema):
-    error = fields.Nested(ErrorBody, required=True)
+from app.errors import ErrorSchema as ErrorEnvelope  # noqa: F401  (re-exported for the API modules)
 
 
 class TokenRequest(Schema):

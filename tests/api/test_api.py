@@ -143,3 +143,16 @@ def test_openapi_document(client):
     for path in ["/api/v1/tokens", "/api/v1/credentials", "/api/v1/credentials/{credential_id}", "/api/v1/me"]:
         assert path in spec["paths"], path
     assert "bearerAuth" in spec["components"]["securitySchemes"]
+
+
+def test_committed_openapi_document_is_current(app):
+    """docs/openapi.json is regenerated with `flask openapi write docs/openapi.json`."""
+    import json
+    from pathlib import Path
+
+    from app.extensions import api
+
+    committed = json.loads((Path(__file__).parents[2] / "docs" / "openapi.json").read_text())
+    assert committed == json.loads(json.dumps(api.spec.to_dict())), (
+        "docs/openapi.json is stale: run .venv/bin/flask --app wsgi openapi write docs/openapi.json"
+    )

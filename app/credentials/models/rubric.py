@@ -24,6 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.db import Base, TimestampMixin, str_enum
 
 if TYPE_CHECKING:
+    from app.accounts.models import User
     from app.credentials.models.credential import Credential, Requirement
 
 
@@ -156,6 +157,7 @@ class CalibrationExemplar(TimestampMixin, Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     credential: Mapped[Credential] = relationship(back_populates="exemplars")
+    created_by: Mapped[User | None] = relationship()
     reference_levels: Mapped[list[ExemplarLevel]] = relationship(
         back_populates="exemplar", cascade="all, delete-orphan"
     )

@@ -1,0 +1,1 @@
+"""Demo data: a sample district, framework, credentials and accounts (``flask demo ...``)."""

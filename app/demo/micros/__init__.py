@@ -1,0 +1,1 @@
+"""The demo micro credentials, one module each, written for this project."""
