@@ -23,15 +23,12 @@ class AppError(Exception):
 
     status = 400
     code = "bad_request"
+    default_message = "The request could not be processed."
 
     def __init__(self, message: str | None = None, *, fields: dict[str, list[str]] | None = None):
-        self.message = message or self.default_message()
+        self.message = message or self.default_message
         self.fields = fields or {}
         super().__init__(self.message)
-
-    @classmethod
-    def default_message(cls) -> str:
-        return "The request could not be processed."
 
 
 class ValidationError(AppError):
@@ -51,37 +48,25 @@ class ValidationError(AppError):
 class AuthenticationError(AppError):
     status = 401
     code = "unauthorized"
-
-    @classmethod
-    def default_message(cls) -> str:
-        return "Authentication is required."
+    default_message = "Authentication is required."
 
 
 class PermissionDenied(AppError):
     status = 403
     code = "forbidden"
-
-    @classmethod
-    def default_message(cls) -> str:
-        return "You do not have permission to do that."
+    default_message = "You do not have permission to do that."
 
 
 class NotFound(AppError):
     status = 404
     code = "not_found"
-
-    @classmethod
-    def default_message(cls) -> str:
-        return "Not found."
+    default_message = "Not found."
 
 
 class Conflict(AppError):
     status = 409
     code = "conflict"
-
-    @classmethod
-    def default_message(cls) -> str:
-        return "That conflicts with the current state."
+    default_message = "That conflicts with the current state."
 
 
 class ErrorBodySchema(Schema):

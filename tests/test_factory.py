@@ -51,3 +51,27 @@ def test_security_headers_on_pages(client):
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+def test_unexpected_errors_answer_500_without_details(make_app):
+    app = make_app()
+
+    def boom():
+        raise RuntimeError("secret internals")
+
+    app.add_url_rule("/api/v1/boom", "boom_api", boom)
+    app.add_url_rule("/boom", "boom_page", boom)
+    with app.app_context():
+        client = app.test_client()
+        api = client.get("/api/v1/boom")
+        assert api.status_code == 500
+        assert api.get_json()["error"]["code"] == "internal_error"
+        page = client.get("/boom")
+        assert page.status_code == 500 and page.mimetype == "text/html"
+        assert b"secret internals" not in page.data and b"secret internals" not in api.data
+
+
+def test_json_clients_get_the_envelope_outside_the_api(client):
+    response = client.get("/credentials/nope", headers={"Accept": "application/json"})
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "not_found"
