@@ -23,6 +23,10 @@ $(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.installed
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
 
+node_modules/.installed: package.json package-lock.json
+	npm ci --silent --no-audit --no-fund
+	@touch $@
+
 install: $(VENV)/.installed
 install-dev: $(VENV)/.dev-installed
 
@@ -40,14 +44,14 @@ run: $(VENV)/.installed
 system-deps:
 	@bash scripts/ensure-system-deps.sh
 
-test: install-dev system-deps
+test: install-dev system-deps node_modules/.installed
 	$(PY) -m pytest -q --db=sqlite $(PYTEST_ARGS)
 	$(PY) -m pytest -q --db=postgresql $(PYTEST_ARGS)
 
-test-sqlite: install-dev
+test-sqlite: install-dev node_modules/.installed
 	$(PY) -m pytest -q --db=sqlite $(PYTEST_ARGS)
 
-test-postgresql: install-dev system-deps
+test-postgresql: install-dev system-deps node_modules/.installed
 	$(PY) -m pytest -q --db=postgresql $(PYTEST_ARGS)
 
 clean:
