@@ -1,22 +1,20 @@
-"""Every route x every kind of visitor. A new route fails test_every_route_is_in_the_matrix
-until it is given its expected access here."""
+"""Every route x every kind of visitor, for the routes of the foundation.
+
+Each domain package with routes of its own keeps its rows in
+``tests/<domain>/test_access.py`` (a ``MATRIX`` list); the completeness test
+below gathers them all and fails when a route of the app is in none.
+"""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 import pytest
 
-from app.accounts.models import Role
+import tests
 from tests import factories
-
-ANON = "anonymous"
-VISITORS = [ANON, *[r.value for r in Role]]
-
-PUBLIC = "public"  # anyone, no login
-LOGGED_IN = "logged_in"  # any logged-in user; anonymous is sent to the login page
-ADMIN = "admin"  # admins only; others 403, anonymous to the login page
-GUEST_ONLY = "guest_only"  # login/register: logged-in users are redirected home
-TOKEN = "token"  # API: bearer token required, the session cookie is ignored
-ANY_POST = "any_post"  # POST endpoints answering everyone (validation decides)
+from tests.support.access import ADMIN, ANY_POST, GUEST_ONLY, LOGGED_IN, PUBLIC, TOKEN, VISITORS, check_access
 
 # (method, url, access, endpoint)
 MATRIX = [
@@ -40,29 +38,18 @@ MATRIX = [
 ]
 
 
-def test_every_route_is_in_the_matrix(app):
-    covered = {endpoint for *_, endpoint in MATRIX}
+def _all_matrices() -> list[tuple]:
+    rows = list(MATRIX)
+    for module_info in pkgutil.walk_packages(tests.__path__, "tests."):
+        if module_info.name.endswith(".test_access"):
+            rows.extend(importlib.import_module(module_info.name).MATRIX)
+    return rows
+
+
+def test_every_route_is_in_a_matrix(app):
+    covered = {endpoint for *_, endpoint in _all_matrices()}
     routes = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
-    assert routes - covered == set(), "add these routes to MATRIX with their expected access"
-
-
-def _expected(access: str, visitor: str) -> set[int]:
-    anonymous = visitor == ANON
-    if access == PUBLIC:
-        return {200}
-    if access == LOGGED_IN:
-        return {302} if anonymous else {200, 302}
-    if access == ADMIN:
-        if anonymous:
-            return {302}
-        return {200, 302, 422} if visitor == Role.ADMIN.value else {403}
-    if access == GUEST_ONLY:
-        return {200} if anonymous else {302}
-    if access == TOKEN:
-        return {401}  # a browser session is not an API credential
-    if access == ANY_POST:
-        return {422}
-    raise AssertionError(access)
+    assert routes - covered == set(), "add these routes to a MATRIX with their expected access"
 
 
 @pytest.mark.parametrize("visitor", VISITORS)
@@ -71,11 +58,4 @@ def test_access(app, org, visitor, method, url, access, endpoint):
     credential = factories.micro_credential(org)
     target = factories.user(organization=org)
     url = url.format(user_id=target.id, slug=credential.slug, credential_id=credential.id)
-    if visitor == ANON:
-        client = app.test_client()
-    else:
-        client = app.test_client(user=factories.user(roles={Role(visitor)}, organization=org))
-    response = client.open(url, method=method, data={} if method == "POST" else None)
-    assert response.status_code in _expected(access, visitor), (visitor, method, url, response.status_code)
-    if response.status_code == 302 and visitor == ANON and access in {LOGGED_IN, ADMIN}:
-        assert "/login" in response.headers["Location"]
+    check_access(app, org, visitor, method, url, access, factories)

@@ -1,0 +1,52 @@
+"""The access-matrix machinery shared by every domain's ``test_access.py``.
+
+Each domain lists its routes as ``MATRIX`` rows ``(method, url, access, endpoint)``;
+``url`` may use ``{placeholders}`` that the domain's ``targets`` fixture fills.
+``tests/test_access_matrix.py`` fails when any route of the app is in no matrix.
+"""
+
+from __future__ import annotations
+
+from app.accounts.models import Role
+
+ANON = "anonymous"
+VISITORS = [ANON, *[r.value for r in Role]]
+
+PUBLIC = "public"  # anyone, no login
+LOGGED_IN = "logged_in"  # any logged-in user; anonymous is sent to the login page
+ADMIN = "admin"  # admins only; others 403, anonymous to the login page
+GUEST_ONLY = "guest_only"  # login/register: logged-in users are redirected home
+TOKEN = "token"  # API: bearer token required, the session cookie is ignored
+ANY_POST = "any_post"  # POST endpoints answering everyone (validation decides)
+
+
+def expected_statuses(access: str, visitor: str) -> set[int]:
+    """The statuses a visitor may get for a route with this access rule."""
+    anonymous = visitor == ANON
+    if access == PUBLIC:
+        return {200}
+    if access == LOGGED_IN:
+        return {302} if anonymous else {200, 302, 422}
+    if access == ADMIN:
+        if anonymous:
+            return {302}
+        return {200, 302, 422} if visitor == Role.ADMIN.value else {403}
+    if access == GUEST_ONLY:
+        return {200} if anonymous else {302}
+    if access == TOKEN:
+        return {401}  # a browser session is not an API credential
+    if access == ANY_POST:
+        return {422}
+    raise AssertionError(f"unknown access rule {access!r}")
+
+
+def check_access(app, org, visitor: str, method: str, url: str, access: str, factories) -> None:
+    """Request ``url`` as ``visitor`` and assert the status the rule allows."""
+    if visitor == ANON:
+        client = app.test_client()
+    else:
+        client = app.test_client(user=factories.user(roles={Role(visitor)}, organization=org))
+    response = client.open(url, method=method, data={} if method == "POST" else None)
+    assert response.status_code in expected_statuses(access, visitor), (visitor, method, url, response.status_code)
+    if response.status_code == 302 and visitor == ANON and access in {LOGGED_IN, ADMIN}:
+        assert "/login" in response.headers["Location"]
