@@ -73,6 +73,9 @@ class Config:
     S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL")
     S3_REGION = os.environ.get("S3_REGION", "us-east-1")
     MAX_UPLOAD_BYTES = _env_int("MAX_UPLOAD_BYTES", 100 * 1024 * 1024)
+    # Werkzeug refuses bigger request bodies before spooling them to disk.
+    MAX_CONTENT_LENGTH = MAX_UPLOAD_BYTES + 1024 * 1024
+    STORAGE_DOWNLOAD_URL_EXPIRES = _env_int("STORAGE_DOWNLOAD_URL_EXPIRES", 300)
 
     # Signing keys are stored encrypted with this key (Fernet, urlsafe base64).
     KEY_ENCRYPTION_KEY = os.environ.get("KEY_ENCRYPTION_KEY")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
@@ -157,6 +157,13 @@ def _handle_http(exc: HTTPException):
         message = exc.description or exc.name
     if status == 429:
         message = "Too many attempts. Wait a minute and try again."
+    elif status == 413:
+        from app.storage import describe_limit
+
+        message = (
+            f"That upload is larger than the {describe_limit(current_app.config['MAX_UPLOAD_BYTES'])} limit. "
+            "Nothing was saved from it; your draft is unchanged."
+        )
     return error_response(status, HTTP_CODES.get(status, "error"), message, fields)
 
 

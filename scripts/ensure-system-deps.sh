@@ -8,6 +8,7 @@ missing=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium fonts-liberation)
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+ldconfig -p 2>/dev/null | grep -q 'libmagic.so.1 ' || missing+=(libmagic1)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

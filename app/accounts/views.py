@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
 from app.accounts import bp, services
@@ -155,14 +156,16 @@ def account():
 def admin_users():
     q = (request.args.get("q") or "").strip()
     role = request.args.get("role") or ""
-    query = select(User).order_by(User.name)
+    query = select(User).options(selectinload(User.school)).order_by(User.name)
     if q:
         like = f"%{q.lower()}%"
         query = query.where(or_(User.email.like(like), User.name.ilike(like)))
     if role in {r.value for r in Role}:
         query = query.where(User.role_rows.any(role=Role(role)))
     page = db.paginate(query, per_page=50, error_out=False)
-    invites = db.session.scalars(select(InviteCode).order_by(InviteCode.created_at.desc()).limit(20)).all()
+    invites = db.session.scalars(
+        select(InviteCode).options(selectinload(InviteCode.school)).order_by(InviteCode.created_at.desc()).limit(20)
+    ).all()
     return render_template("accounts/admin_users.html", page=page, q=q, role=role, invites=invites,
                            invite_form=_invite_form(), new_form=_new_user_form())
 

@@ -71,3 +71,25 @@ def test_cli_refuses_duplicates_and_weak_passwords(runner, user_with_role):
     assert dup.exit_code != 0 and "already exists" in dup.output
     weak = runner.invoke(args=["users", "create", "--email", "x@example.org", "--role", "teacher", "--password", "short"])
     assert weak.exit_code != 0 and "at least 10" in weak.output
+
+
+def test_users_page_query_count_does_not_grow_with_users(app, org, admin_client):
+    from sqlalchemy import event
+
+    school = factories.school(org)
+
+    def count_for_page() -> int:
+        statements = []
+        listener = lambda *a, **k: statements.append(1)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert admin_client.get("/admin/users").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    factories.user(organization=org, school=school)
+    few = count_for_page()
+    for _ in range(10):
+        factories.user(organization=org, school=factories.school(org))
+    assert count_for_page() == few

@@ -91,6 +91,9 @@ class MotoServer:
             except (OSError, subprocess.TimeoutExpired):
                 self.process.kill()
                 self.process.wait(timeout=10)
+        for pipe in (self.process.stdin, self.process.stdout):
+            if pipe is not None and not pipe.closed:
+                pipe.close()
         try:
             os.unlink(self.log_path)
         except OSError:
@@ -125,6 +128,8 @@ def start_moto_server(timeout: float = 30.0) -> MotoServer:
     if not port_text.isdigit():
         process.kill()
         process.wait(timeout=10)
+        process.stdin.close()  # type: ignore[union-attr]
+        process.stdout.close()  # type: ignore[union-attr]
         with open(log_path, encoding="utf-8", errors="replace") as log_file:
             output = log_file.read()[-3000:]
         os.unlink(log_path)

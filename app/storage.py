@@ -1,0 +1,605 @@
+"""File storage behind one interface: local disk (default), S3 or compatible, memory (tests).
+
+Every backend offers the same five operations (``save``, ``open``, ``delete``,
+``exists``, ``url_for_download``) and the same guarantees:
+
+* ``save`` streams in chunks, so memory does not grow with the file (except in
+  ``MemoryStorage``, whose whole point is to keep the bytes in memory); it
+  counts and hashes while streaming and stops as soon as the size limit is
+  passed, leaving nothing behind.
+* Keys are chosen by the storage, random and unguessable (``{prefix}/{uuid4 hex}``),
+  never derived from a user's file name. Keys with ``..``, absolute paths or
+  unexpected characters are refused everywhere (defence in depth: keys come
+  from our database, never from a request).
+* A failing S3 endpoint (unreachable, 5xx, misconfigured) surfaces as
+  ``StorageUnavailable`` (HTTP 503, code ``storage_unavailable``), so callers can
+  keep the teacher's draft and tell her to try again.
+
+The backend for an app is chosen by ``STORAGE_BACKEND`` and built once by
+``get_storage()``, which caches it on ``app.extensions["storage"]``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import os
+import re
+import tempfile
+import threading
+import unicodedata
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO, ClassVar, Protocol
+from urllib.parse import quote
+
+from flask import Flask, current_app
+
+from app.errors import AppError, ValidationError
+
+log = logging.getLogger(__name__)
+
+#: Bytes read from the source per step while streaming to storage.
+CHUNK_SIZE = 256 * 1024
+#: S3 uploads above this size use multipart upload, in parts of ``S3_PART_SIZE``
+#: (S3's smallest allowed part: with two parts buffered, an upload of any size
+#: holds about 18 MB in memory; 8 MB parts would hold about 27 MB).
+S3_MULTIPART_THRESHOLD = 8 * 1024 * 1024
+S3_PART_SIZE = 5 * 1024 * 1024
+#: The longest a presigned URL may live (the S3 SigV4 maximum, seven days).
+MAX_URL_EXPIRY = 7 * 24 * 3600
+#: Matches ``Artifact.storage_key`` (``String(500)``).
+MAX_KEY_LENGTH = 500
+
+# Segments start with a letter, digit, ``_`` or ``-``: no ``.``/``..``, no hidden files,
+# no empty segments (so no leading ``/``), no backslashes, colons or NUL bytes.
+_SEGMENT = r"[A-Za-z0-9_-][A-Za-z0-9._-]*"
+_KEY_RE = re.compile(rf"{_SEGMENT}(?:/{_SEGMENT})*")
+
+
+class StorageUnavailable(AppError):
+    """The file store could not be reached or refused the request (HTTP 503).
+
+    Raised instead of the backend's own errors so views can keep what the
+    teacher already entered and ask her to retry the upload later.
+    """
+
+    status = 503
+    code = "storage_unavailable"
+    default_message = "File storage is not available at the moment. Please try the upload again in a few minutes."
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """What a successful ``save`` stored: enough to fill an artifact row."""
+
+    backend: str
+    key: str
+    size: int
+    sha256: str
+
+
+class Readable(Protocol):
+    """Anything with a binary ``read(size)``: files, ``BytesIO``, Werkzeug's ``FileStorage``."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+# --- keys and limits -----------------------------------------------------------------
+
+
+def validate_key(key: str) -> str:
+    """Return ``key`` unchanged if it is a safe relative storage key.
+
+    Raises ``ValueError`` for empty or over-long keys, absolute paths, ``.``/``..``
+    segments, backslashes or characters outside ``[A-Za-z0-9._-/]``.
+    """
+    if not isinstance(key, str) or len(key) > MAX_KEY_LENGTH or not _KEY_RE.fullmatch(key):
+        raise ValueError(f"unsafe storage key: {key!r}")
+    return key
+
+
+def new_key(key_prefix: str) -> str:
+    """A fresh random key under ``key_prefix`` (``"evidence/12"`` -> ``"evidence/12/<32 hex>"``).
+
+    The prefix must itself be a safe key (or empty); raises ``ValueError`` otherwise.
+    The random part has 122 bits of entropy and says nothing about the file.
+    """
+    prefix = key_prefix.rstrip("/")
+    token = uuid.uuid4().hex
+    return validate_key(f"{prefix}/{token}" if prefix else token)
+
+
+def describe_limit(max_bytes: int) -> str:
+    """A size limit as people say it: ``"100 MB"``, ``"1.5 MB"``, ``"512 KB"``, ``"100 bytes"``."""
+    mb = max_bytes / (1024 * 1024)
+    if mb >= 1:
+        return f"{mb:.0f} MB" if mb == int(mb) or mb >= 10 else f"{mb:.1f} MB"
+    if max_bytes >= 1024:
+        return f"{round(max_bytes / 1024)} KB"
+    return f"{max_bytes} bytes"
+
+
+def too_large_error(max_bytes: int) -> ValidationError:
+    """The ``ValidationError`` every backend raises when a file passes ``max_bytes``."""
+    return ValidationError(
+        "file",
+        f"This file is larger than the {describe_limit(max_bytes)} limit. "
+        "Make it smaller (for example, export a shorter clip or a compressed PDF) and try again.",
+    )
+
+
+def content_disposition(filename: str | None) -> str:
+    """A ``Content-Disposition: attachment`` value naming ``filename`` safely.
+
+    Carries an ASCII fallback (quotes, backslashes and control characters
+    replaced) and the exact UTF-8 name per RFC 6266 / RFC 5987. With no name,
+    plain ``attachment``.
+    """
+    if not filename:
+        return "attachment"
+    name = "".join(ch for ch in filename if unicodedata.category(ch)[0] != "C").strip() or "download"
+    fallback = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    fallback = re.sub(r'["\\]', "_", fallback).strip() or "download"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+class _MeteredReader:
+    """Reads from ``source``, hashing and counting; raises once more than ``max_bytes`` came through.
+
+    Deliberately not seekable (no ``seek``/``tell``), so boto's transfer manager
+    reads it once, front to back, and every byte is hashed exactly once.
+    ``read(n)`` returns exactly ``n`` bytes unless the source is exhausted,
+    because the transfer manager sizes multipart parts from single reads.
+    """
+
+    def __init__(self, source: Readable, max_bytes: int):
+        if max_bytes < 0:
+            raise ValueError("max_bytes must not be negative")
+        self._source = source
+        self._max_bytes = max_bytes
+        self._hash = hashlib.sha256()
+        self.size = 0
+        self.too_large = False
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size is None or size < 0:
+            size = self._max_bytes - self.size + 1  # everything allowed, plus one byte to notice an overflow
+        first = self._source.read(size)
+        if not first:
+            return b""
+        self._count(first)
+        if len(first) >= size:
+            return first
+        # A short read: keep reading until ``size`` bytes or the end. BytesIO hands its
+        # buffer back without a copy, so a part is held in memory once, not twice.
+        buffer = io.BytesIO()
+        buffer.write(first)
+        del first
+        while (wanted := size - buffer.tell()) > 0:
+            chunk = self._source.read(min(wanted, CHUNK_SIZE))
+            if not chunk:
+                break
+            self._count(chunk)
+            buffer.write(chunk)
+        return buffer.getvalue()
+
+    def _count(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size > self._max_bytes:
+            self.too_large = True
+            raise too_large_error(self._max_bytes)
+        self._hash.update(chunk)
+
+    @property
+    def sha256(self) -> str:
+        return self._hash.hexdigest()
+
+
+# --- the interface ---------------------------------------------------------------------
+
+
+class Storage(ABC):
+    """Where evidence and badge files live. Subclasses are safe to share between threads."""
+
+    #: Recorded on each row as ``storage_backend``.
+    name: ClassVar[str]
+
+    @abstractmethod
+    def save(self, stream: Readable, *, key_prefix: str, max_bytes: int) -> StoredFile:
+        """Store everything ``stream`` yields under a new random key below ``key_prefix``.
+
+        Streams in chunks and computes size and sha256 on the way. Raises
+        ``ValidationError("file", ...)`` as soon as more than ``max_bytes`` arrive,
+        and then leaves nothing stored; raises ``StorageUnavailable`` when the
+        store fails. Errors raised by ``stream`` itself propagate unchanged, also
+        leaving nothing stored.
+        """
+
+    @abstractmethod
+    def open(self, key: str) -> BinaryIO:
+        """A binary file-like object reading the stored bytes as a stream; close it when done.
+
+        Raises ``FileNotFoundError`` when nothing is stored under ``key``,
+        ``StorageUnavailable`` when the store fails, ``ValueError`` for an unsafe key.
+        """
+
+    @abstractmethod
+    def delete(self, key: str) -> None:
+        """Remove the file under ``key``; deleting a missing key is not an error.
+
+        Raises ``StorageUnavailable`` when the store fails, ``ValueError`` for an unsafe key.
+        """
+
+    @abstractmethod
+    def exists(self, key: str) -> bool:
+        """Whether a file is stored under ``key``. Raises ``StorageUnavailable`` when the store fails."""
+
+    def url_for_download(
+        self,
+        key: str,
+        *,
+        expires: int = 300,
+        filename: str | None = None,
+        content_type: str | None = None,
+    ) -> str | None:
+        """A short-lived URL that downloads ``key`` directly from the store, or None.
+
+        None means the backend cannot hand out such URLs (local disk, memory):
+        the app must stream the file through its own authorized route, using
+        ``open()`` and ``content_disposition()``. URLs always force a download
+        (``attachment``) so uploaded content is never rendered on a page.
+        Raises ``ValueError`` for an unsafe key or an ``expires`` outside 1 s to 7 days.
+        """
+        validate_key(key)
+        _check_expiry(expires)
+        return None
+
+
+def _check_expiry(expires: int) -> None:
+    if not 1 <= expires <= MAX_URL_EXPIRY:
+        raise ValueError(f"expires must be between 1 and {MAX_URL_EXPIRY} seconds")
+
+
+# --- local disk --------------------------------------------------------------------------
+
+
+class LocalStorage(Storage):
+    """Files under ``root`` on local disk; key ``a/b`` is the file ``root/a/b``.
+
+    Writes go to a temporary file in the target directory and are renamed into
+    place atomically, so readers never see a partial file.
+    """
+
+    name = "local"
+
+    def __init__(self, root: str | os.PathLike[str]):
+        self.root = Path(root).resolve()
+
+    def _path(self, key: str) -> Path:
+        path = (self.root / validate_key(key)).resolve()
+        if not path.is_relative_to(self.root):  # a symlink pointing out of the root
+            raise ValueError(f"unsafe storage key: {key!r}")
+        return path
+
+    def save(self, stream: Readable, *, key_prefix: str, max_bytes: int) -> StoredFile:
+        key = new_key(key_prefix)
+        path = self._path(key)
+        reader = _MeteredReader(stream, max_bytes)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # The temp name starts with ".", which no key segment may, so it never collides.
+            fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=".upload-", suffix=".part")
+        except OSError as exc:
+            raise _local_unavailable(exc) from exc
+        try:
+            with os.fdopen(fd, "wb") as out:
+                # Errors from the source stream propagate as they are; only our own
+                # file system failures mean the storage is unavailable.
+                while chunk := reader.read(CHUNK_SIZE):
+                    with _local_errors():
+                        out.write(chunk)
+                with _local_errors():
+                    out.flush()
+                    os.fsync(out.fileno())
+            with _local_errors():
+                os.replace(tmp_name, path)
+        except BaseException:
+            try:
+                os.unlink(tmp_name)
+            except FileNotFoundError:
+                pass
+            raise
+        return StoredFile(self.name, key, reader.size, reader.sha256)
+
+    def open(self, key: str) -> BinaryIO:
+        path = self._path(key)
+        try:
+            return path.open("rb")
+        except (FileNotFoundError, IsADirectoryError):
+            raise FileNotFoundError(key) from None
+        except OSError as exc:
+            raise _local_unavailable(exc) from exc
+
+    def delete(self, key: str) -> None:
+        try:
+            self._path(key).unlink(missing_ok=True)
+        except OSError as exc:
+            raise _local_unavailable(exc) from exc
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+
+@contextmanager
+def _local_errors() -> Iterator[None]:
+    try:
+        yield
+    except OSError as exc:
+        raise _local_unavailable(exc) from exc
+
+
+def _local_unavailable(exc: OSError) -> StorageUnavailable:
+    log.error("Local file storage failed: %s", exc)
+    return StorageUnavailable()
+
+
+# --- memory ------------------------------------------------------------------------------
+
+
+class MemoryStorage(Storage):
+    """Files kept in a dict, for tests. ``save`` streams and limits like the others,
+    but the stored bytes naturally live in memory."""
+
+    name = "memory"
+
+    def __init__(self) -> None:
+        self._files: dict[str, bytes] = {}
+        self._lock = threading.Lock()
+
+    def save(self, stream: Readable, *, key_prefix: str, max_bytes: int) -> StoredFile:
+        key = new_key(key_prefix)
+        reader = _MeteredReader(stream, max_bytes)
+        buffer = io.BytesIO()
+        while chunk := reader.read(CHUNK_SIZE):
+            buffer.write(chunk)
+        with self._lock:
+            self._files[key] = buffer.getvalue()
+        return StoredFile(self.name, key, reader.size, reader.sha256)
+
+    def open(self, key: str) -> BinaryIO:
+        validate_key(key)
+        with self._lock:
+            data = self._files.get(key)
+        if data is None:
+            raise FileNotFoundError(key)
+        return io.BytesIO(data)
+
+    def delete(self, key: str) -> None:
+        validate_key(key)
+        with self._lock:
+            self._files.pop(key, None)
+
+    def exists(self, key: str) -> bool:
+        validate_key(key)
+        with self._lock:
+            return key in self._files
+
+    def keys(self) -> list[str]:
+        """Every stored key, sorted (for tests)."""
+        with self._lock:
+            return sorted(self._files)
+
+
+# --- S3 ----------------------------------------------------------------------------------
+
+
+class S3Storage(Storage):
+    """Objects in an S3 bucket, or any S3-compatible store given ``endpoint_url``.
+
+    Uploads go through boto3's transfer manager: one PUT below
+    ``S3_MULTIPART_THRESHOLD``, a multipart upload above it, with at most a few
+    parts in memory at once. Downloads are presigned GET URLs forcing
+    ``attachment``. Credentials come from boto3's usual chain (the
+    ``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY`` environment variables,
+    an instance role, ...).
+    """
+
+    name = "s3"
+
+    def __init__(
+        self,
+        bucket: str,
+        endpoint_url: str | None = None,
+        region: str | None = None,
+        client: Any | None = None,
+    ):
+        import boto3
+        from boto3.s3.transfer import TransferConfig
+        from botocore.config import Config as BotoConfig
+
+        if not bucket:
+            raise ValueError("S3Storage needs a bucket name (S3_BUCKET)")
+        self.bucket = bucket
+        if client is None:
+            client = boto3.client(
+                "s3",
+                endpoint_url=endpoint_url or None,
+                region_name=region or None,
+                config=BotoConfig(
+                    signature_version="s3v4",
+                    # S3-compatible stores (MinIO, moto, Ceph) expect path-style URLs.
+                    s3={"addressing_style": "path" if endpoint_url else "auto"},
+                    retries={"max_attempts": 3, "mode": "standard"},
+                    connect_timeout=5,
+                    read_timeout=60,
+                ),
+            )
+        self.client = client
+        self.transfer_config = TransferConfig(
+            multipart_threshold=S3_MULTIPART_THRESHOLD,
+            multipart_chunksize=S3_PART_SIZE,
+            max_concurrency=2,
+            preferred_transfer_client="classic",
+        )
+        # Parts of a non-seekable stream are buffered in memory; s3transfer's default
+        # of 10 such parts (80 MB) would defeat streaming. Not a TransferConfig argument.
+        self.transfer_config.max_in_memory_upload_chunks = 2
+
+    def save(self, stream: Readable, *, key_prefix: str, max_bytes: int) -> StoredFile:
+        key = new_key(key_prefix)
+        reader = _MeteredReader(stream, max_bytes)
+        try:
+            self.client.upload_fileobj(reader, self.bucket, key, Config=self.transfer_config)
+        except BaseException as exc:
+            self._discard_partial(key)
+            if reader.too_large:
+                raise too_large_error(max_bytes) from None
+            if _is_s3_error(exc):
+                raise _s3_unavailable("upload", exc) from exc
+            raise
+        return StoredFile(self.name, key, reader.size, reader.sha256)
+
+    def _discard_partial(self, key: str) -> None:
+        """Best effort after a failed upload: abort multipart uploads and delete the object.
+
+        The transfer manager already aborts its multipart upload on failure;
+        this makes sure, and never raises (the original error matters more).
+        """
+        try:
+            listing = self.client.list_multipart_uploads(Bucket=self.bucket, Prefix=key)
+            for upload in listing.get("Uploads", []):
+                if upload.get("Key") == key:
+                    self.client.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload["UploadId"])
+            self.client.delete_object(Bucket=self.bucket, Key=key)
+        except Exception as exc:  # noqa: BLE001 - cleanup must not mask the upload error
+            log.warning("Could not clean up failed S3 upload %s: %s", key, exc)
+
+    def open(self, key: str) -> BinaryIO:
+        validate_key(key)
+        try:
+            response = self.client.get_object(Bucket=self.bucket, Key=key)
+        except Exception as exc:
+            if _is_not_found(exc):
+                raise FileNotFoundError(key) from None
+            if _is_s3_error(exc):
+                raise _s3_unavailable("download", exc) from exc
+            raise
+        return response["Body"]
+
+    def delete(self, key: str) -> None:
+        validate_key(key)
+        try:
+            self.client.delete_object(Bucket=self.bucket, Key=key)
+        except Exception as exc:
+            if _is_s3_error(exc):
+                raise _s3_unavailable("delete", exc) from exc
+            raise
+
+    def exists(self, key: str) -> bool:
+        validate_key(key)
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=key)
+        except Exception as exc:
+            if _is_not_found(exc):
+                return False
+            if _is_s3_error(exc):
+                raise _s3_unavailable("check", exc) from exc
+            raise
+        return True
+
+    def url_for_download(
+        self,
+        key: str,
+        *,
+        expires: int = 300,
+        filename: str | None = None,
+        content_type: str | None = None,
+    ) -> str | None:
+        validate_key(key)
+        _check_expiry(expires)
+        params = {
+            "Bucket": self.bucket,
+            "Key": key,
+            "ResponseContentDisposition": content_disposition(filename),
+        }
+        if content_type:
+            params["ResponseContentType"] = content_type
+        try:
+            # Signing is local: no request is made here.
+            return self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=expires)
+        except Exception as exc:
+            if _is_s3_error(exc):
+                raise _s3_unavailable("sign", exc) from exc
+            raise
+
+
+def _is_s3_error(exc: BaseException) -> bool:
+    from boto3.exceptions import Boto3Error
+    from botocore.exceptions import BotoCoreError, ClientError
+    from s3transfer.exceptions import S3UploadFailedError as TransferUploadFailed
+
+    return isinstance(exc, (BotoCoreError, ClientError, Boto3Error, TransferUploadFailed))
+
+
+def _is_not_found(exc: BaseException) -> bool:
+    from botocore.exceptions import ClientError
+
+    if not isinstance(exc, ClientError):
+        return False
+    error = exc.response.get("Error", {})
+    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    return error.get("Code") in {"NoSuchKey", "404", "NotFound"} or (
+        status == 404 and error.get("Code") != "NoSuchBucket"
+    )
+
+
+def _s3_unavailable(action: str, exc: BaseException) -> StorageUnavailable:
+    log.error("S3 %s failed: %s: %s", action, type(exc).__name__, exc)
+    return StorageUnavailable()
+
+
+# --- choosing the backend ----------------------------------------------------------------
+
+
+def build_storage(config: Mapping[str, Any]) -> Storage:
+    """A new backend from app config (``STORAGE_BACKEND`` and its settings).
+
+    Raises ``RuntimeError`` naming the setting when the configuration is unusable.
+    Makes no network calls.
+    """
+    backend = (config.get("STORAGE_BACKEND") or "local").strip().lower()
+    if backend == "local":
+        root = config.get("STORAGE_LOCAL_ROOT")
+        if not root:
+            raise RuntimeError("STORAGE_LOCAL_ROOT must be set when STORAGE_BACKEND is 'local'")
+        return LocalStorage(root)
+    if backend == "s3":
+        bucket = config.get("S3_BUCKET")
+        if not bucket:
+            raise RuntimeError("S3_BUCKET must be set when STORAGE_BACKEND is 's3'")
+        return S3Storage(bucket, endpoint_url=config.get("S3_ENDPOINT_URL"), region=config.get("S3_REGION"))
+    if backend == "memory":
+        return MemoryStorage()
+    raise RuntimeError(f"STORAGE_BACKEND must be 'local', 's3' or 'memory', not {backend!r}")
+
+
+def get_storage(app: Flask | None = None) -> Storage:
+    """The storage backend of ``app`` (default: the current app), built on first use and cached
+    on ``app.extensions["storage"]``. Tests may put their own backend there first."""
+    target: Flask = app if app is not None else current_app._get_current_object()  # type: ignore[attr-defined]
+    storage = target.extensions.get("storage")
+    if storage is None:
+        storage = target.extensions.setdefault("storage", build_storage(target.config))
+    return storage
