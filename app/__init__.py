@@ -30,10 +30,13 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
 
     configure_login(login_manager)
 
-    from app import accounts, credentials, evidence, learning, reviewers
+    from app import accounts, credentials, dashboard, evidence, learning, reviewers
     from app.accounts import views as _accounts_views  # noqa: F401
     from app.api import register_api
     from app.credentials import views as _credentials_views  # noqa: F401
+    from app.dashboard import views as _dashboard_views  # noqa: F401
+    from app.evidence import views as _evidence_views  # noqa: F401
+    from app.learning import views as _learning_views  # noqa: F401
     from app.main import bp as main_bp
 
     app.register_blueprint(main_bp)
@@ -42,6 +45,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app.register_blueprint(learning.bp)
     app.register_blueprint(evidence.bp)
     app.register_blueprint(reviewers.bp)
+    app.register_blueprint(dashboard.bp)
     register_api(app, api)
 
     from app.errors import register_error_handlers

@@ -1,0 +1,3 @@
+"""Dashboard pages."""
+
+from app.dashboard import bp  # noqa: F401

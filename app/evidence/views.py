@@ -1,0 +1,3 @@
+"""Evidence pages."""
+
+from app.evidence import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""Learning pages."""
+
+from app.learning import bp  # noqa: F401
