@@ -1,7 +1,8 @@
 """File storage behind one interface: local disk (default), S3 or compatible, memory (tests).
 
-Every backend offers the same five operations (``save``, ``open``, ``delete``,
-``exists``, ``url_for_download``) and the same guarantees:
+Every backend offers the same operations (``save``, ``open``, ``delete``,
+``exists``, ``url_for_download``, and ``iter_keys`` for consistency checks) and
+the same guarantees:
 
 * ``save`` streams in chunks, so memory does not grow with the file (except in
   ``MemoryStorage``, whose whole point is to keep the bytes in memory); it
@@ -34,6 +35,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, ClassVar, Protocol
 from urllib.parse import quote
@@ -246,6 +248,18 @@ class Storage(ABC):
     def exists(self, key: str) -> bool:
         """Whether a file is stored under ``key``. Raises ``StorageUnavailable`` when the store fails."""
 
+    @abstractmethod
+    def iter_keys(self, prefix: str, *, older_than: datetime | None = None) -> Iterator[str]:
+        """Every stored key below ``prefix`` (``"evidence"`` yields ``"evidence/12/<hex>"``, ...).
+
+        For consistency checks (``flask storage check``), not for request paths:
+        it walks the whole prefix. With ``older_than`` (an aware datetime), only
+        files last written before that moment, so a check can leave uploads that
+        are still in flight alone. Never yields a partial upload or a name that is
+        not a valid key. Raises ``ValueError`` for an unsafe prefix,
+        ``StorageUnavailable`` when the store fails.
+        """
+
     def url_for_download(
         self,
         key: str,
@@ -265,6 +279,11 @@ class Storage(ABC):
         validate_key(key)
         _check_expiry(expires)
         return None
+
+
+def _prefix_key(prefix: str) -> str:
+    """``prefix`` without its trailing slash, checked like a key (``ValueError`` if unsafe)."""
+    return validate_key(prefix.rstrip("/"))
 
 
 def _check_expiry(expires: int) -> None:
@@ -341,6 +360,26 @@ class LocalStorage(Storage):
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
 
+    def iter_keys(self, prefix: str, *, older_than: datetime | None = None) -> Iterator[str]:
+        base = self._path(_prefix_key(prefix)) if prefix.strip("/") else self.root
+        cutoff = older_than.timestamp() if older_than is not None else None
+        try:
+            if not base.is_dir():
+                return
+            for dirpath, dirnames, filenames in os.walk(base):
+                # Temp files (".upload-*.part") and hidden directories are never keys.
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                for name in sorted(filenames):
+                    path = Path(dirpath, name)
+                    key = path.relative_to(self.root).as_posix()
+                    if name.startswith(".") or not _KEY_RE.fullmatch(key) or not path.is_file():
+                        continue
+                    if cutoff is not None and path.stat().st_mtime >= cutoff:
+                        continue
+                    yield key
+        except OSError as exc:
+            raise _local_unavailable(exc) from exc
+
 
 @contextmanager
 def _local_errors() -> Iterator[None]:
@@ -366,6 +405,7 @@ class MemoryStorage(Storage):
 
     def __init__(self) -> None:
         self._files: dict[str, bytes] = {}
+        self._saved_at: dict[str, datetime] = {}
         self._lock = threading.Lock()
 
     def save(self, stream: Readable, *, key_prefix: str, max_bytes: int) -> StoredFile:
@@ -376,6 +416,7 @@ class MemoryStorage(Storage):
             buffer.write(chunk)
         with self._lock:
             self._files[key] = buffer.getvalue()
+            self._saved_at[key] = datetime.now(UTC)
         return StoredFile(self.name, key, reader.size, reader.sha256)
 
     def open(self, key: str) -> BinaryIO:
@@ -390,6 +431,7 @@ class MemoryStorage(Storage):
         validate_key(key)
         with self._lock:
             self._files.pop(key, None)
+            self._saved_at.pop(key, None)
 
     def exists(self, key: str) -> bool:
         validate_key(key)
@@ -400,6 +442,14 @@ class MemoryStorage(Storage):
         """Every stored key, sorted (for tests)."""
         with self._lock:
             return sorted(self._files)
+
+    def iter_keys(self, prefix: str, *, older_than: datetime | None = None) -> Iterator[str]:
+        below = _prefix_key(prefix) + "/" if prefix.strip("/") else ""
+        with self._lock:
+            saved = sorted(self._saved_at.items())
+        for key, saved_at in saved:
+            if key.startswith(below) and (older_than is None or saved_at < older_than):
+                yield key
 
 
 # --- S3 ----------------------------------------------------------------------------------
@@ -518,6 +568,23 @@ class S3Storage(Storage):
                 raise _s3_unavailable("check", exc) from exc
             raise
         return True
+
+    def iter_keys(self, prefix: str, *, older_than: datetime | None = None) -> Iterator[str]:
+        below = _prefix_key(prefix) + "/" if prefix.strip("/") else ""
+        try:
+            pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=below)
+            for page in pages:
+                for item in page.get("Contents", []):
+                    key = item["Key"]
+                    if not _KEY_RE.fullmatch(key) or len(key) > MAX_KEY_LENGTH:
+                        continue
+                    if older_than is not None and item["LastModified"] >= older_than:
+                        continue
+                    yield key
+        except Exception as exc:
+            if _is_s3_error(exc):
+                raise _s3_unavailable("list", exc) from exc
+            raise
 
     def url_for_download(
         self,

@@ -135,3 +135,56 @@ def stack_credential(
     db.session.add(stack)
     db.session.commit()
     return stack
+
+
+# --- evidence and review (appended for the teacher journey) ---------------------------------
+
+
+def submission(
+    teacher: User, credential: Credential, *, status=None, attempt: int = 1, previous=None, change_note: str = "",
+):
+    """An attempt by ``teacher`` (a draft unless ``status`` says otherwise); submitted and
+    later statuses get ``submitted_at``, withdrawn ``withdrawn_at``, decided ``decided_at``."""
+    from app.evidence.models import Submission, SubmissionStatus
+
+    status = status or SubmissionStatus.DRAFT
+    now = utcnow()
+    row = Submission(
+        teacher=teacher, credential=credential, attempt=attempt, status=status, previous=previous,
+        change_note=change_note,
+        submitted_at=None if status is SubmissionStatus.DRAFT else now,
+        withdrawn_at=now if status is SubmissionStatus.WITHDRAWN else None,
+        decided_at=now if status in (SubmissionStatus.PASSED, SubmissionStatus.NOT_YET) else None,
+    )
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def qualification(user: User, *, credential: Credential | None = None, framework: Framework | None = None,
+                  role=None, active: bool = True):
+    """A reviewer qualification (coach by default) on a credential or a framework."""
+    from app.reviewers.models import Qualification, QualificationSource, ReviewerRole
+
+    row = Qualification(
+        user=user, credential=credential, framework=framework, role=role or ReviewerRole.COACH,
+        source=QualificationSource.GRANT, active=active,
+    )
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def assignment(reviewer: User, submission, *, status=None, role=None):
+    """A review assignment of ``submission`` to ``reviewer`` (pending, peer by default)."""
+    from datetime import timedelta
+
+    from app.reviewers.models import Assignment, AssignmentStatus, ReviewerRole
+
+    row = Assignment(
+        submission=submission, reviewer=reviewer, role=role or ReviewerRole.PEER,
+        status=status or AssignmentStatus.PENDING, due_at=utcnow() + timedelta(days=7),
+    )
+    db.session.add(row)
+    db.session.commit()
+    return row

@@ -250,6 +250,41 @@ def test_download_url_expiry_is_bounded(backend: Backend) -> None:
             backend.storage.url_for_download(stored.key, expires=expires)
 
 
+def test_iter_keys_lists_what_is_stored_below_the_prefix(backend: Backend) -> None:
+    first = backend.storage.save(io.BytesIO(b"a"), key_prefix="evidence/7", max_bytes=10)
+    thumb = backend.storage.save(io.BytesIO(b"b"), key_prefix="evidence/7/thumbnails", max_bytes=10)
+    other = backend.storage.save(io.BytesIO(b"c"), key_prefix="evidence/8", max_bytes=10)
+    backend.storage.save(io.BytesIO(b"d"), key_prefix="badges", max_bytes=10)
+    backend.storage.save(io.BytesIO(b"e"), key_prefix="evidence-old", max_bytes=10)
+
+    assert sorted(backend.storage.iter_keys("evidence")) == sorted([first.key, thumb.key, other.key])
+    assert sorted(backend.storage.iter_keys("evidence/7/")) == sorted([first.key, thumb.key])
+    assert list(backend.storage.iter_keys("nothing/here")) == []
+    backend.storage.delete(first.key)
+    assert first.key not in set(backend.storage.iter_keys("evidence"))
+
+
+def test_iter_keys_can_skip_recent_files(backend: Backend) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    stored = backend.storage.save(io.BytesIO(b"a"), key_prefix="evidence/7", max_bytes=10)
+    assert list(backend.storage.iter_keys("evidence", older_than=datetime.now(UTC) - timedelta(hours=1))) == []
+    assert list(backend.storage.iter_keys("evidence", older_than=datetime.now(UTC) + timedelta(hours=1))) == [stored.key]
+
+
+@pytest.mark.parametrize("prefix", ["../up", "/abs", "a/../b"])
+def test_iter_keys_refuses_unsafe_prefixes(backend: Backend, prefix: str) -> None:
+    with pytest.raises(ValueError):
+        list(backend.storage.iter_keys(prefix))
+
+
+def test_local_iter_keys_skips_partial_uploads(tmp_path: Path) -> None:
+    storage = LocalStorage(tmp_path)
+    stored = storage.save(io.BytesIO(b"a"), key_prefix="evidence/7", max_bytes=10)
+    (tmp_path / "evidence" / "7" / ".upload-abc.part").write_bytes(b"half")
+    assert list(storage.iter_keys("evidence")) == [stored.key]
+
+
 # --- memory use ----------------------------------------------------------------------------
 
 
@@ -337,8 +372,9 @@ def test_s3_over_limit_during_multipart_aborts_the_upload(s3_bucket: S3Bucket) -
         lambda s: s.open("p/" + "0" * 32),
         lambda s: s.exists("p/" + "0" * 32),
         lambda s: s.delete("p/" + "0" * 32),
+        lambda s: list(s.iter_keys("p")),
     ],
-    ids=["save", "save-multipart", "open", "exists", "delete"],
+    ids=["save", "save-multipart", "open", "exists", "delete", "iter_keys"],
 )
 def test_s3_endpoint_down_raises_storage_unavailable(call, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, g
+from collections.abc import Callable
+
+from flask import Flask, current_app, g, request
 from flask_smorest import Api, Blueprint
 
 from app.accounts.auth import user_from_bearer
@@ -14,14 +16,26 @@ bp = Blueprint(
 )
 
 
+def public(view: Callable) -> Callable:
+    """Mark an API view as answering without a bearer token; every other view requires one."""
+    view.api_public = True
+    return view
+
+
 @bp.before_request
 def _authenticate() -> None:
-    # The API never reads the session cookie, so it needs no CSRF token.
+    # The API never reads the session cookie, so it needs no CSRF token. A token is
+    # checked before any input is parsed, so anonymous callers always get 401.
     g.api_user = user_from_bearer()
+    view = current_app.view_functions.get(request.endpoint or "")
+    if g.api_user is None and view is not None and not getattr(view, "api_public", False):
+        from app.errors import AuthenticationError
+
+        raise AuthenticationError("A valid bearer token is required (POST /api/v1/tokens).")
 
 
 def register_api(app: Flask, api: Api) -> None:
-    from app.api import accounts, catalog  # noqa: F401  (routes)
+    from app.api import accounts, catalog, submissions  # noqa: F401  (routes)
 
     csrf.exempt(bp)
     api.register_blueprint(bp)

@@ -6,7 +6,7 @@ from flask import current_app
 
 from app.accounts import services
 from app.accounts.auth import api_user
-from app.api import bp
+from app.api import bp, public
 from app.api.schemas import ErrorEnvelope, TokenRequest, TokenResponse, UserOut
 from app.errors import AuthenticationError
 from app.extensions import db, limiter
@@ -23,6 +23,7 @@ def _token_limit() -> str:
 @bp.alt_response(401, schema=ErrorEnvelope, description="Wrong e-mail or password")
 @bp.alt_response(422, schema=ErrorEnvelope, description="Invalid input")
 @bp.alt_response(429, schema=ErrorEnvelope, description="Too many attempts")
+@public
 def create_token(data: dict):
     """Exchange e-mail and password for a bearer token (expires; stored hashed)."""
     try:

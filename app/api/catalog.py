@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.api import bp
+from app.api import bp, public
 from app.api.schemas import CatalogPage, CatalogQuery, CredentialDetail, ErrorEnvelope
 from app.credentials import services
 from app.credentials.models import Credential
@@ -15,6 +15,7 @@ from app.extensions import db
 @bp.route("/credentials", methods=["GET"])
 @bp.arguments(CatalogQuery, location="query")
 @bp.response(200, CatalogPage)
+@public
 def list_credentials(args: dict):
     """The published catalog (newest version of each credential); no token needed."""
     query = services.catalog_query(
@@ -27,6 +28,7 @@ def list_credentials(args: dict):
 @bp.route("/credentials/<int:credential_id>", methods=["GET"])
 @bp.response(200, CredentialDetail)
 @bp.alt_response(404, schema=ErrorEnvelope, description="No such published credential")
+@public
 def get_credential(credential_id: int):
     """One published credential with its requirements, rubric (criteria with levels) and policy."""
     slug = db.session.scalar(

@@ -130,3 +130,109 @@ class CredentialDetail(CredentialSummary):
                 for sc in credential.stack_components
             ],
         }
+
+
+class SubmissionCreate(Schema):
+    credential_id = fields.Integer(required=True)
+
+
+class MeasureIO(Schema):
+    measure = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    unit = fields.String(load_default="", validate=validate.Length(max=60))
+    before = fields.Float(required=True, allow_nan=False)
+    after = fields.Float(required=True, allow_nan=False)
+    higher_is_better = fields.Boolean(load_default=True)
+    students = fields.Integer(allow_none=True, load_default=None, validate=validate.Range(min=0))
+    period_start = fields.Date(allow_none=True, load_default=None)
+    period_end = fields.Date(allow_none=True, load_default=None)
+    change = fields.Function(lambda m: m.after - m.before, dump_only=True)
+
+
+class ArtifactIn(Schema):
+    requirement_id = fields.Integer(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(["text", "link", "data"]))
+    text = fields.String(validate=validate.Length(max=20_000))
+    url = fields.String(validate=validate.Length(max=2000))
+    title = fields.String(validate=validate.Length(max=300), load_default="")
+    rows = fields.List(fields.Nested(MeasureIO), validate=validate.Length(max=50))
+
+
+class ArtifactOut(Schema):
+    id = fields.Integer()
+    requirement_id = fields.Integer()
+    kind = fields.Function(lambda a: a.kind.value)
+    text = fields.String(attribute="text_md", allow_none=True)
+    url = fields.String(allow_none=True)
+    title = fields.String(allow_none=True)
+    original_name = fields.String(allow_none=True)
+    content_type = fields.String(allow_none=True)
+    size = fields.Integer(allow_none=True)
+    sha256 = fields.String(allow_none=True)
+    carried_forward = fields.Function(lambda a: a.carried_from_id is not None)
+    rows = fields.List(fields.Nested(MeasureIO), attribute="measures")
+    download_url = fields.Method("_download_url")
+
+    def _download_url(self, artifact) -> str | None:
+        from flask import url_for
+
+        return url_for("api.download_artifact", artifact_id=artifact.id) if artifact.storage_key else None
+
+
+class AttemptBrief(Schema):
+    id = fields.Integer()
+    attempt = fields.Integer()
+    status = fields.Function(lambda s: s.status.value)
+    submitted_at = fields.DateTime(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+
+
+class SubmissionOut(Schema):
+    id = fields.Integer()
+    credential_id = fields.Integer()
+    credential = fields.Function(lambda s: {"id": s.credential.id, "slug": s.credential.slug, "name": s.credential.name})
+    attempt = fields.Integer()
+    status = fields.Function(lambda s: s.status.value)
+    change_note = fields.String()
+    created_at = fields.DateTime()
+    submitted_at = fields.DateTime(allow_none=True)
+    withdrawn_at = fields.DateTime(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    previous_id = fields.Integer(allow_none=True)
+    artifacts = fields.List(fields.Nested(ArtifactOut))
+    missing = fields.Method("_missing", metadata={"description": "Required parts still without evidence (drafts)"})
+    attempts = fields.Method("_attempts", metadata={"description": "Every attempt of this teacher at this credential"})
+
+    def _missing(self, submission) -> dict[str, str]:
+        from app.evidence.services import missing_parts
+
+        if submission.status.value != "draft":
+            return {}
+        return {f"requirement-{rid}": message for rid, message in missing_parts(submission).items()}
+
+    def _attempts(self, submission) -> list[dict]:
+        from sqlalchemy import select
+
+        from app.evidence.models import Submission
+        from app.extensions import db
+
+        rows = db.session.scalars(
+            select(Submission)
+            .where(Submission.teacher_id == submission.teacher_id, Submission.credential_id == submission.credential_id)
+            .order_by(Submission.attempt)
+        )
+        return AttemptBrief(many=True).dump(rows)
+
+
+class SubmissionSummary(SubmissionOut):
+    # The per-attempt extras cost a query each; the list leaves them to GET /submissions/{id}.
+    class Meta:
+        exclude = ("attempts", "missing")
+
+
+class SubmissionPage(Schema):
+    items = fields.List(fields.Nested(SubmissionSummary))
+
+
+class ResubmitIn(Schema):
+    keep_artifact_ids = fields.List(fields.Integer(), load_default=list)
+    change_note = fields.String(load_default="", validate=validate.Length(max=5000))

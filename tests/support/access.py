@@ -18,6 +18,8 @@ ADMIN = "admin"  # admins only; others 403, anonymous to the login page
 GUEST_ONLY = "guest_only"  # login/register: logged-in users are redirected home
 TOKEN = "token"  # API: bearer token required, the session cookie is ignored
 ANY_POST = "any_post"  # POST endpoints answering everyone (validation decides)
+OWNER_READ = "owner_read"  # someone else's evidence: admins may read, everyone else 403
+OWNER_WRITE = "owner_write"  # someone else's evidence: only its owner may change it, admins included 403
 
 
 def expected_statuses(access: str, visitor: str) -> set[int]:
@@ -37,6 +39,12 @@ def expected_statuses(access: str, visitor: str) -> set[int]:
         return {401}  # a browser session is not an API credential
     if access == ANY_POST:
         return {422}
+    if access in (OWNER_READ, OWNER_WRITE):
+        if anonymous:
+            return {302}
+        if access == OWNER_READ and visitor == Role.ADMIN.value:
+            return {200, 302}
+        return {403}
     raise AssertionError(f"unknown access rule {access!r}")
 
 
@@ -48,5 +56,5 @@ def check_access(app, org, visitor: str, method: str, url: str, access: str, fac
         client = app.test_client(user=factories.user(roles={Role(visitor)}, organization=org))
     response = client.open(url, method=method, data={} if method == "POST" else None)
     assert response.status_code in expected_statuses(access, visitor), (visitor, method, url, response.status_code)
-    if response.status_code == 302 and visitor == ANON and access in {LOGGED_IN, ADMIN}:
+    if response.status_code == 302 and visitor == ANON and access in {LOGGED_IN, ADMIN, OWNER_READ, OWNER_WRITE}:
         assert "/login" in response.headers["Location"]
