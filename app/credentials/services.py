@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
+# Issuing lives in its own module; re-exported because the review workflow calls
+# ``credentials.services.award_credential``.
+from app.credentials.awards import award_credential
 from app.credentials.models import (
     Competency,
     Credential,
@@ -125,3 +128,6 @@ def stacks_containing(credential: Credential) -> list[Credential]:
         .order_by(Credential.name)
     )
     return list(db.session.scalars(query))
+
+
+__all__ = ["award_credential", "catalog_query", "catalog_filters", "get_published_credential", "stacks_containing"]
