@@ -354,12 +354,13 @@ def test_s3_small_upload_is_a_single_put(s3_bucket: S3Bucket) -> None:  # noqa: 
 def test_s3_over_limit_during_multipart_aborts_the_upload(s3_bucket: S3Bucket) -> None:  # noqa: F811
     storage = S3Storage(s3_bucket.name, endpoint_url=s3_bucket.endpoint_url, region=s3_bucket.region)
     created = _record(storage, "CreateMultipartUpload")
-    parts = _record(storage, "UploadPart")
 
     with pytest.raises(ValidationError, match="larger than the 12 MB limit"):
         storage.save(GeneratedStream(40 * MB), key_prefix="video", max_bytes=12 * MB)
 
-    assert len(created) == 1 and len(parts) >= 1  # a multipart upload really was under way
+    # A multipart upload really was under way. Whether a part request started before the
+    # limit tripped depends on the transfer threads' timing, so only the creation is asserted.
+    assert len(created) == 1
     assert s3_bucket.client.list_multipart_uploads(Bucket=s3_bucket.name).get("Uploads", []) == []
     assert s3_bucket.client.list_objects_v2(Bucket=s3_bucket.name).get("KeyCount", 0) == 0
 
