@@ -15,13 +15,14 @@ from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from app.accounts.models import User
 from app.credentials import services as credential_services
 from app.credentials.models import Requirement, RequirementKind
-from app.errors import AppError, Conflict, NotFound, ValidationError
+from app.errors import AppError, Conflict, NotFound, ValidationError, handle_http_error
 from app.evidence import bp, services
 from app.evidence.forms import (
     ChangeNoteForm,
@@ -352,6 +353,29 @@ def upload_file(submission_id: int, requirement_id: int):
             flash(f"Uploaded “{artifact.original_name}”.", "success")
             return _back_to_part(submission, requirement_id)
     return _render_page(submission, posted={requirement_id: form}, status=status)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _upload_too_large(exc: RequestEntityTooLarge):
+    """A file over the request limit is refused before any view runs (the body is not
+    read). On the upload form, show that next to the file field on her attempt page
+    instead of an error page; anywhere else, the usual 413 answer."""
+    args = request.view_args or {}
+    if request.endpoint == "evidence.upload_file" and current_user.is_authenticated:
+        try:
+            submission = get_own_submission_or_403(_me(), args["submission_id"])
+            requirement = _requirement_of(submission, args["requirement_id"])
+        except AppError:
+            pass
+        else:
+            db.session.rollback()
+            form = FilePartForm(formdata=None, prefix=part_prefix(requirement.id))
+            form.file.errors = [
+                f"This file is larger than the {describe_limit(current_app.config['MAX_UPLOAD_BYTES'])} limit. "
+                "Nothing was saved from it; the rest of your draft is unchanged."
+            ]
+            return _render_page(submission, posted={requirement.id: form}, status=413)
+    return handle_http_error(exc)
 
 
 @bp.post("/submissions/<int:submission_id>/change-note")
