@@ -77,10 +77,13 @@ def test_new_teacher_goes_from_catalog_to_submitted(app, org, live_server, brows
         expect(page.get_by_role("alert").first).to_contain_text("3 required parts are still missing evidence.")
         expect(page.locator(f"#requirement-{file_part.id}-error")).to_contain_text("needs at least one file")
 
-        text = page.locator(f"#requirement-{text_part.id}").get_by_label("Your response")
-        text.fill("My grade 5 class of **24**; goal: fractions on a number line.")
-        page.locator(f"#requirement-{text_part.id}").get_by_role("button", name="Save draft").click()
-        expect(page.get_by_role("status").first).to_contain_text(f"Saved “{text_part.title}”")
+        # The written response saves itself while she types (autosave) and survives a reload.
+        written = "My grade 5 class of **24**; goal: fractions on a number line."
+        part = page.locator(f"#requirement-{text_part.id}")
+        part.get_by_label("Your response").fill(written)
+        expect(part.locator("[data-save-status]")).to_contain_text("Saved at", timeout=15_000)
+        page.reload()
+        expect(page.locator(f"#requirement-{text_part.id}").get_by_label("Your response")).to_have_value(written)
 
         for name, mime, data in (("rotation.jpg", "image/jpeg", _photo()), ("plan.pdf", "application/pdf", _pdf())):
             part = page.locator(f"#requirement-{file_part.id}")
