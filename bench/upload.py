@@ -212,13 +212,15 @@ def run_backend(backend: str, source: Path, workdir: Path, moto, rounds: int) ->
         for _ in range(rounds):
             baseline = _status_kb(worker, "VmRSS")
             reset = reset_peak(worker)
-            sampler = RssSampler(worker)
-            sampler.start()
+            # Sampling only where the peak cannot be reset: the sampler thread competes with
+            # the sending thread for this process's interpreter lock and slows the upload.
+            sampler = None if reset else RssSampler(worker)
+            if sampler is not None:
+                sampler.start()
             cpu_before = cpu_seconds(worker)
             elapsed, _ = upload(source)
             cpu = cpu_seconds(worker) - cpu_before
-            sampled = sampler.stop()
-            peak = max(_status_kb(worker, "VmHWM") if reset else 0, sampled)
+            peak = _status_kb(worker, "VmHWM") if sampler is None else sampler.stop()
             direct = direct_copy(backend, source, workdir, moto)
             results.append({"app_seconds": elapsed, "direct_seconds": direct, "baseline_mb": baseline / 1024,
                             "peak_mb": peak / 1024, "growth_mb": (peak - baseline) / 1024, "cpu_seconds": cpu,
