@@ -49,7 +49,7 @@ def test_new_teacher_goes_from_catalog_to_submitted(app, org, live_server, brows
 
     context = browser.new_context(viewport=viewport)
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(30_000)  # a busy 2-core machine can be slow to serve the first page
     try:
         page.goto(f"{live_server}/credentials/{credential.slug}")
         page.get_by_role("link", name="Start this credential").click()
