@@ -15,6 +15,9 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
 
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_object(config_class)
+    from app.uploads import UploadRequest
+
+    app.request_class = UploadRequest  # large uploads spool where storage can adopt them
 
     from app import models  # noqa: F401  (registers every table on the metadata)
     from app.extensions import api, csrf, db, limiter, login_manager, migrate

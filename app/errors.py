@@ -145,7 +145,8 @@ def _schema_messages(messages: dict) -> tuple[dict[str, list[str]], list[str]]:
     return fields, [str(m) for m in general]
 
 
-def _handle_http(exc: HTTPException):
+def handle_http_error(exc: HTTPException):
+    """The HTML page or JSON envelope for an HTTP error (also for blueprints that handle some themselves)."""
     status = exc.code or 500
     fields = None
     # flask-smorest/webargs put schema errors on the exception as data["messages"].
@@ -175,5 +176,5 @@ def _handle_unexpected(exc: Exception):
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(AppError, _handle_app_error)
     app.register_error_handler(CSRFError, _handle_csrf)
-    app.register_error_handler(HTTPException, _handle_http)
+    app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(Exception, _handle_unexpected)

@@ -31,6 +31,7 @@ import tempfile
 import threading
 import unicodedata
 import uuid
+import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -260,6 +261,12 @@ class Storage(ABC):
         ``StorageUnavailable`` when the store fails.
         """
 
+    def spool_file(self) -> BinaryIO | None:
+        """A temporary file for an incoming upload that ``save`` can take over without
+        copying it again, or None (the default: uploads are spooled wherever the
+        request parser likes, and ``save`` streams them from there)."""
+        return None
+
     def url_for_download(
         self,
         key: str,
@@ -302,9 +309,56 @@ class LocalStorage(Storage):
     """
 
     name = "local"
+    #: Where incoming uploads are spooled (hidden: never a key, never listed).
+    SPOOL_DIR = ".incoming"
 
     def __init__(self, root: str | os.PathLike[str]):
         self.root = Path(root).resolve()
+        self._spools: weakref.WeakSet[Any] = weakref.WeakSet()
+
+    def spool_file(self) -> BinaryIO | None:
+        """A named temporary file below the root, on the same file system as the
+        stored files, so ``save`` can hard-link it into place instead of writing
+        every byte a second time. Deleted when closed; None if it cannot be made."""
+        try:
+            spool_dir = self.root / self.SPOOL_DIR
+            spool_dir.mkdir(parents=True, exist_ok=True)
+            spool = tempfile.NamedTemporaryFile(dir=spool_dir, prefix=".spool-", suffix=".part")  # noqa: SIM115
+        except OSError as exc:
+            log.warning("Could not spool an upload under %s: %s", self.root, exc)
+            return None
+        self._spools.add(spool)
+        return spool  # type: ignore[return-value]
+
+    def _own_spool(self, stream: Readable) -> Any | None:
+        """``stream`` if it is one of our spool files, complete and at its start."""
+        spool = getattr(stream, "stream", stream)  # Werkzeug's FileStorage wraps it
+        try:
+            if spool in self._spools and not spool.closed and spool.tell() == 0:
+                return spool
+        except (TypeError, OSError, ValueError):
+            pass
+        return None
+
+    def _adopt_spool(self, spool: Any, key_prefix: str, max_bytes: int) -> StoredFile | None:
+        """Hash and size-check a spooled upload, then hard-link it under a new key.
+        None when the file system cannot link (the caller copies instead)."""
+        key = new_key(key_prefix)
+        path = self._path(key)
+        reader = _MeteredReader(spool, max_bytes)
+        while reader.read(CHUNK_SIZE):
+            pass
+        with _local_errors():
+            spool.flush()
+            os.fsync(spool.fileno())
+            path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(spool.name, path)
+        except OSError as exc:
+            log.info("Could not link a spooled upload into place (%s); copying it", exc)
+            spool.seek(0)
+            return None
+        return StoredFile(self.name, key, reader.size, reader.sha256)
 
     def _path(self, key: str) -> Path:
         path = (self.root / validate_key(key)).resolve()
@@ -313,6 +367,11 @@ class LocalStorage(Storage):
         return path
 
     def save(self, stream: Readable, *, key_prefix: str, max_bytes: int) -> StoredFile:
+        spool = self._own_spool(stream)
+        if spool is not None:
+            stored = self._adopt_spool(spool, key_prefix, max_bytes)
+            if stored is not None:
+                return stored
         key = new_key(key_prefix)
         path = self._path(key)
         reader = _MeteredReader(stream, max_bytes)

@@ -36,10 +36,11 @@ from types import TracebackType
 from typing import BinaryIO
 
 import magic
+from flask import Request
 from PIL import Image, ImageOps, ImageSequence
 
 from app.errors import ValidationError
-from app.storage import CHUNK_SIZE, Readable, Storage, too_large_error
+from app.storage import CHUNK_SIZE, Readable, Storage, get_storage, too_large_error
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,8 @@ log = logging.getLogger(__name__)
 SNIFF_BYTES = 64 * 1024
 #: Uploads up to this size are spooled in memory, larger ones to a temp file.
 SPOOL_MEMORY_BYTES = 1024 * 1024
+#: Requests up to this size keep their files in memory (Werkzeug's own threshold).
+SPOOL_IN_MEMORY_REQUEST_BYTES = 500 * 1024
 #: Longest accepted file name, in characters (``Artifact.original_name`` holds 300).
 MAX_NAME_LENGTH = 255
 #: Largest image we decode (width x height). Pillow's own default is about 89
@@ -208,6 +211,26 @@ _BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u20
 
 
 # --- type detection ------------------------------------------------------------------------
+
+
+class UploadRequest(Request):
+    """The app's request class: large uploaded files are spooled where the storage
+    backend can take them over (``Storage.spool_file``: local disk hard-links the
+    spool into place) instead of a system temporary file that would be copied a
+    second time. Small files stay in memory, as with Werkzeug's default."""
+
+    def _get_file_stream(
+        self, total_content_length: int | None, content_type: str | None, filename: str | None = None,
+        content_length: int | None = None,
+    ) -> BinaryIO:
+        if total_content_length is not None and total_content_length > SPOOL_IN_MEMORY_REQUEST_BYTES:
+            try:
+                spool = get_storage().spool_file()
+            except RuntimeError:  # storage misconfigured: the upload view reports it
+                spool = None
+            if spool is not None:
+                return spool
+        return super()._get_file_stream(total_content_length, content_type, filename, content_length)
 
 
 def sniff(head: bytes) -> str:

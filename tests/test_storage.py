@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import re
 import socket
 import tracemalloc
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -475,3 +477,71 @@ def test_validate_key_accepts_our_keys() -> None:
     assert validate_key("evidence/12/" + "a" * 32) == "evidence/12/" + "a" * 32
     with pytest.raises(ValueError):
         validate_key("x" * 501)
+
+
+# --- spooled uploads on local disk ---------------------------------------------------------
+
+
+def test_local_storage_adopts_its_spool_without_copying(tmp_path: Path) -> None:
+    storage = LocalStorage(tmp_path / "files")
+    spool = storage.spool_file()
+    data = os.urandom(3 * MB)
+    spool.write(data)
+    spool.seek(0)
+    stored = storage.save(spool, key_prefix="evidence/1", max_bytes=10 * MB)
+    path = tmp_path / "files" / stored.key
+    assert path.read_bytes() == data and stored.size == len(data)
+    assert stored.sha256 == hashlib.sha256(data).hexdigest()
+    assert os.stat(spool.name).st_ino == path.stat().st_ino  # linked, not written again
+    spool.close()
+    assert path.read_bytes() == data
+    assert list((tmp_path / "files" / LocalStorage.SPOOL_DIR).iterdir()) == []
+    assert list(storage.iter_keys("evidence")) == [stored.key]
+
+
+def test_a_spool_over_the_limit_is_refused_and_not_linked(tmp_path: Path) -> None:
+    storage = LocalStorage(tmp_path / "files")
+    spool = storage.spool_file()
+    spool.write(b"x" * (2 * MB))
+    spool.seek(0)
+    with pytest.raises(ValidationError, match="larger than"):
+        storage.save(spool, key_prefix="evidence/1", max_bytes=MB)
+    spool.close()
+    assert list(storage.iter_keys("evidence")) == []
+
+
+def test_other_streams_and_other_backends_are_copied(tmp_path: Path) -> None:
+    storage = LocalStorage(tmp_path / "files")
+    other = LocalStorage(tmp_path / "other")
+    foreign = other.spool_file()  # another backend's spool is just a file to copy
+    foreign.write(b"hello")
+    foreign.seek(0)
+    stored = storage.save(foreign, key_prefix="evidence/1", max_bytes=10)
+    assert os.stat(foreign.name).st_ino != (tmp_path / "files" / stored.key).stat().st_ino
+    assert MemoryStorage().spool_file() is None
+
+
+def test_large_uploads_through_the_app_are_spooled_into_local_storage(make_app, tmp_path: Path) -> None:
+    from app.evidence import services
+    from app.extensions import db
+    from tests import factories
+
+    app = make_app(STORAGE_BACKEND="local", STORAGE_LOCAL_ROOT=str(tmp_path / "files"))
+    with app.app_context():
+        org = factories.organization()
+        teacher = factories.user(organization=org)
+        credential = factories.micro_credential(org)
+        file_part = credential.requirements[1]
+        draft = services.start_attempt(teacher=teacher, credential=credential)
+        db.session.commit()
+        body = b"%PDF-1.4\n" + os.urandom(2 * MB) + b"\n%%EOF\n"
+        response = app.test_client(user=teacher).post(
+            f"/submissions/{draft.id}/files/{file_part.id}", content_type="multipart/form-data",
+            data={f"part-{file_part.id}-file": (io.BytesIO(body), "plan.pdf")},
+        )
+        assert response.status_code == 302
+        artifact = draft.artifacts[0]
+        assert (tmp_path / "files" / artifact.storage_key).read_bytes() == body
+        assert artifact.sha256 == hashlib.sha256(body).hexdigest()
+        assert list((tmp_path / "files" / LocalStorage.SPOOL_DIR).iterdir()) == []  # the spool is gone
+        assert services.check_storage(grace=timedelta(0)).clean

@@ -106,8 +106,10 @@ def register():
             else:
                 db.session.commit()
                 login_user(user)
-                flash("Your account is ready. Pick a credential to start.", "success")
-                return redirect(url_for("credentials.catalog"))
+                # Back to the credential she came from (its Start button links here with ?next=).
+                target = request.args.get("next")
+                flash("Your account is ready." if target else "Your account is ready. Pick a credential to start.", "success")
+                return redirect(_safe_next(target) if target else url_for("credentials.catalog"))
     status = 422 if form.is_submitted() and (form.errors or form.form_errors) else 200
     return render_template("accounts/register.html", form=form, mode=mode), status
 

@@ -186,6 +186,21 @@ class AttemptBrief(Schema):
     decided_at = fields.DateTime(allow_none=True)
 
 
+class CriterionFeedbackOut(Schema):
+    criterion = fields.String()
+    level = fields.String()
+    comment = fields.String()
+    passed = fields.Boolean(allow_none=True)
+
+
+class FeedbackOut(Schema):
+    outcome = fields.String(metadata={"description": "passed or not_yet"})
+    decided_at = fields.DateTime(allow_none=True)
+    feedback = fields.List(fields.String(), attribute="feedback_md",
+                           metadata={"description": "Overall feedback (Markdown), one entry per reviewer"})
+    criteria = fields.List(fields.Nested(CriterionFeedbackOut))
+
+
 class SubmissionOut(Schema):
     id = fields.Integer()
     credential_id = fields.Integer()
@@ -201,6 +216,9 @@ class SubmissionOut(Schema):
     artifacts = fields.List(fields.Nested(ArtifactOut))
     missing = fields.Method("_missing", metadata={"description": "Required parts still without evidence (drafts)"})
     attempts = fields.Method("_attempts", metadata={"description": "Every attempt of this teacher at this credential"})
+    decision = fields.Method(
+        "_decision", metadata={"description": "Once decided: the outcome, overall feedback and feedback per criterion"}
+    )
 
     def _missing(self, submission) -> dict[str, str]:
         from app.evidence.services import missing_parts
@@ -208,6 +226,17 @@ class SubmissionOut(Schema):
         if submission.status.value != "draft":
             return {}
         return {f"requirement-{rid}": message for rid, message in missing_parts(submission).items()}
+
+    def _decision(self, submission) -> dict | None:
+        from app.evidence.services import AttemptFeedback, attempt_feedback
+
+        if submission.status.value not in ("passed", "not_yet"):
+            return None
+        feedback = attempt_feedback([submission]).get(submission.id)
+        # Decided but without registered feedback (no review workflow yet): the outcome alone.
+        return FeedbackOut().dump(
+            feedback or AttemptFeedback(outcome=submission.status.value, decided_at=submission.decided_at)
+        )
 
     def _attempts(self, submission) -> list[dict]:
         from sqlalchemy import select
@@ -226,7 +255,7 @@ class SubmissionOut(Schema):
 class SubmissionSummary(SubmissionOut):
     # The per-attempt extras cost a query each; the list leaves them to GET /submissions/{id}.
     class Meta:
-        exclude = ("attempts", "missing")
+        exclude = ("attempts", "missing", "decision")
 
 
 class SubmissionPage(Schema):

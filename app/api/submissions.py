@@ -7,7 +7,7 @@ admins) and changeable only by its owner while it is a draft.
 
 from __future__ import annotations
 
-from flask import current_app, g, redirect, request, send_file
+from flask import g, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -25,9 +25,9 @@ from app.api.schemas import (
 from app.credentials.models import Credential, Requirement
 from app.errors import NotFound, PermissionDenied, ValidationError
 from app.evidence import policies, services
+from app.evidence.files import download_response
 from app.evidence.models import Artifact, Submission
 from app.extensions import db
-from app.storage import content_disposition, get_storage
 
 BEARER = [{"bearerAuth": []}]
 
@@ -194,21 +194,7 @@ def delete_artifact(artifact_id: int):
 def download_artifact(artifact_id: int):
     """The file of a file artifact: a redirect to a short-lived link (S3) or the bytes."""
     user = api_user()
-    artifact = policies.get_artifact_or_403(user, artifact_id)
-    if not artifact.storage_key:
-        raise NotFound("This piece of evidence has no file.")
-    storage = get_storage()
-    url = storage.url_for_download(
-        artifact.storage_key, expires=current_app.config["STORAGE_DOWNLOAD_URL_EXPIRES"],
-        filename=artifact.original_name, content_type=artifact.content_type,
-    )
-    if url:
-        return redirect(url, code=302)
-    response = send_file(storage.open(artifact.storage_key), mimetype=artifact.content_type,
-                         as_attachment=True, download_name=artifact.original_name or "evidence")
-    response.headers["Content-Disposition"] = content_disposition(artifact.original_name or "evidence")
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return download_response(policies.get_artifact_or_403(user, artifact_id))
 
 
 @bp.route("/submissions/<int:submission_id>/submit", methods=["POST"])

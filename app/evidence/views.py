@@ -13,15 +13,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from app.accounts.models import User
 from app.credentials import services as credential_services
 from app.credentials.models import Requirement, RequirementKind
-from app.errors import AppError, Conflict, NotFound, ValidationError
+from app.errors import AppError, Conflict, NotFound, ValidationError, handle_http_error
 from app.evidence import bp, services
 from app.evidence.forms import (
     ChangeNoteForm,
@@ -44,10 +45,10 @@ from app.evidence.policies import (
 )
 from app.extensions import db
 from app.forms import apply_validation_error
-from app.storage import StorageUnavailable, content_disposition, describe_limit, get_storage
-from app.uploads import ALLOWED_TYPES, KIND_LABELS, THUMBNAIL_CONTENT_TYPE, accepted_phrase
+from app.evidence.files import download_response, thumbnail_response
+from app.storage import StorageUnavailable, describe_limit
+from app.uploads import ALLOWED_TYPES, KIND_LABELS, accepted_phrase
 
-NO_STORE = "private, no-store"
 KIND_NAMES = {
     RequirementKind.TEXT: "Written response",
     RequirementKind.FILE: "Files",
@@ -354,6 +355,29 @@ def upload_file(submission_id: int, requirement_id: int):
     return _render_page(submission, posted={requirement_id: form}, status=status)
 
 
+@bp.errorhandler(RequestEntityTooLarge)
+def _upload_too_large(exc: RequestEntityTooLarge):
+    """A file over the request limit is refused before any view runs (the body is not
+    read). On the upload form, show that next to the file field on her attempt page
+    instead of an error page; anywhere else, the usual 413 answer."""
+    args = request.view_args or {}
+    if request.endpoint == "evidence.upload_file" and current_user.is_authenticated:
+        try:
+            submission = get_own_submission_or_403(_me(), args["submission_id"])
+            requirement = _requirement_of(submission, args["requirement_id"])
+        except AppError:
+            pass
+        else:
+            db.session.rollback()
+            form = FilePartForm(formdata=None, prefix=part_prefix(requirement.id))
+            form.file.errors = [
+                f"This file is larger than the {describe_limit(current_app.config['MAX_UPLOAD_BYTES'])} limit. "
+                "Nothing was saved from it; the rest of your draft is unchanged."
+            ]
+            return _render_page(submission, posted={requirement.id: form}, status=413)
+    return handle_http_error(exc)
+
+
 @bp.post("/submissions/<int:submission_id>/change-note")
 @login_required
 def save_change_note(submission_id: int):
@@ -523,26 +547,9 @@ def history(slug: str):
 # --- files ----------------------------------------------------------------------------------
 
 
-def _stream(key: str, *, mimetype: str, as_attachment: bool, name: str | None) -> Response:
-    try:
-        handle = get_storage().open(key)
-    except FileNotFoundError:
-        raise NotFound("This file is missing from storage. It has been logged; please tell your coach.") from None
-    response = send_file(
-        handle, mimetype=mimetype, as_attachment=as_attachment, download_name=name or "evidence",
-        conditional=False, etag=False, max_age=0,
-    )
-    response.headers["Content-Disposition"] = content_disposition(name) if as_attachment else "inline"
-    response.headers["Cache-Control"] = NO_STORE
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    # Even if a browser were talked into rendering the file, it gets no script and no origin.
-    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
-    return response
-
-
 def _file_artifact(artifact_id: int) -> Artifact:
     artifact = get_artifact_or_403(_me(), artifact_id)
-    if artifact.kind is not RequirementKind.FILE or not artifact.storage_key:
+    if artifact.kind is not RequirementKind.FILE:
         raise NotFound("This piece of evidence is not a file.")
     return artifact
 
@@ -550,29 +557,10 @@ def _file_artifact(artifact_id: int) -> Artifact:
 @bp.get("/artifacts/<int:artifact_id>/download")
 @login_required
 def download(artifact_id: int):
-    artifact = _file_artifact(artifact_id)
-    storage = get_storage()
-    url = storage.url_for_download(
-        artifact.storage_key,  # type: ignore[arg-type]
-        expires=current_app.config["STORAGE_DOWNLOAD_URL_EXPIRES"],
-        filename=artifact.original_name,
-        content_type=artifact.content_type,
-    )
-    if url is not None:
-        response = redirect(url)
-        response.headers["Cache-Control"] = NO_STORE
-        return response
-    return _stream(
-        artifact.storage_key,  # type: ignore[arg-type]
-        mimetype=artifact.content_type or "application/octet-stream", as_attachment=True, name=artifact.original_name,
-    )
+    return download_response(_file_artifact(artifact_id))
 
 
 @bp.get("/artifacts/<int:artifact_id>/thumbnail")
 @login_required
 def thumbnail(artifact_id: int):
-    artifact = _file_artifact(artifact_id)
-    if not artifact.thumbnail_key:
-        raise NotFound("This file has no preview.")
-    # Always through the app: the page's CSP allows images from this origin only.
-    return _stream(artifact.thumbnail_key, mimetype=THUMBNAIL_CONTENT_TYPE, as_attachment=False, name="preview.jpg")
+    return thumbnail_response(_file_artifact(artifact_id))

@@ -65,3 +65,39 @@ def test_markdown_is_sanitized(client, org):
     assert "<script>alert(1)</script>" not in html
     assert "href=\"javascript" not in html
     assert "<strong>ok</strong>" in html
+
+
+def test_catalog_browses_stacks_and_filters_by_domain_and_kind(client, org):
+    fw = factories.framework(org, competencies=2)  # Domain A and Domain B
+    routines = factories.micro_credential(org, name="Classroom Routines", competencies=[fw.competencies[0]])
+    groups = factories.micro_credential(org, name="Small Groups", competencies=[fw.competencies[1]])
+    stack = factories.stack_credential(org, [routines, groups])
+    stack.name = "Blended Foundations"
+    db.session.commit()
+
+    def names(query: str) -> set[str]:
+        html = client.get(f"/credentials{query}").get_data(as_text=True)
+        return {n for n in ("Classroom Routines", "Small Groups", "Blended Foundations") if n in html}
+
+    assert names("") == {"Classroom Routines", "Small Groups", "Blended Foundations"}
+    assert names("?domain=Domain+A") == {"Classroom Routines"}
+    assert names("?domain=Domain+B") == {"Small Groups"}
+    assert names(f"?competency={fw.competencies[1].id}") == {"Small Groups"}
+    assert names("?kind=stack") == {"Blended Foundations"}
+    assert names("?kind=micro&q=routines") == {"Classroom Routines"}
+    html = client.get("/credentials").get_data(as_text=True)
+    assert '<label for="domain">Domain</label>' in html and '<label for="competency">Competency</label>' in html
+    assert client.get("/credentials?competency=abc&kind=nonsense").status_code == 200  # ignored, never a 500
+
+
+def test_credential_page_shows_competencies_hours_and_a_start_button(client, org):
+    fw = factories.framework(org)
+    micro = factories.micro_credential(org, name="Data Conversations", competencies=[fw.competencies[0]])
+    html = client.get(f"/credentials/{micro.slug}").get_data(as_text=True)
+    assert fw.competencies[0].code in html and fw.competencies[0].name in html
+    assert "About 5 hours" in html
+    assert "Start this credential" in html and f"/register?next=/credentials/{micro.slug}" in html
+    for criterion in micro.rubric.criteria:
+        assert criterion.name in html
+        for level in criterion.levels:
+            assert level.label in html and level.descriptor in html
