@@ -126,6 +126,10 @@ class Assignment(TimestampMixin, Base):
     reviewer: Mapped[User] = relationship()
     review: Mapped[Review | None] = relationship(back_populates="assignment")
 
+    @property
+    def overdue(self) -> bool:
+        return self.status is AssignmentStatus.PENDING and self.due_at < utcnow()
+
 
 class Review(TimestampMixin, Base):
     """A reviewer's scoring: one level per criterion. One review per assignment."""
