@@ -338,11 +338,11 @@ def calibrate(slug: str):
     if not ActionForm().validate():
         abort(400)
     exemplar = db.session.get(CalibrationExemplar, request.form.get("exemplar_id", type=int) or 0)
-    if exemplar is None or exemplar.credential.slug != credential.slug:
-        raise NotFound("There is no such exemplar.")
     criteria = _criteria(credential)
     picks = {s.criterion_id: s.level_id for s in scores_from(request.form, criteria, with_comments=False)}
     try:
+        if exemplar is None or exemplar.credential.slug != credential.slug:
+            raise ValidationError("exemplar_id", "Score the sample shown on this page.")
         attempt = services.record_calibration(reviewer=me, exemplar=exemplar, levels=picks)
     except ValidationError as exc:
         db.session.rollback()
