@@ -991,8 +991,9 @@ def my_assignments(user: User, *, open_only: bool = False) -> list[Assignment]:
 
 
 def other_reviews(assignment: Assignment) -> list[Review]:
-    """The other submitted reviews of the same attempt, shown only once her own is in."""
-    if assignment.status is not AssignmentStatus.COMPLETED and not is_coaching(assignment):
+    """The other submitted reviews of the same attempt: to a peer only once her own is in; a coach
+    (who breaks disagreements) sees them from the start."""
+    if assignment.status is not AssignmentStatus.COMPLETED and assignment.role is not ReviewerRole.COACH:
         return []
     return list(db.session.scalars(
         select(Review).join(Review.assignment)
