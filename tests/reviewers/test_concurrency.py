@@ -1,0 +1,48 @@
+"""Two reviewers send the final reviews at the same moment: exactly one decision, at most one award.
+
+Real concurrent requests: two threads, each posting through its own test client (its own
+app context, session and database connection), released together by a barrier.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from app.credentials.models import Award
+from app.extensions import db
+from app.reviewers.models import Assignment, Decision
+from tests.reviewers.conftest import fill_and_submit
+from tests.reviewers.test_blind_and_api import _token
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_concurrent_final_reviews_decide_once(app, world, db_backend, round_):
+    if db_backend != "postgresql":
+        pytest.skip("SQLite serialises writers, so there is no race to test; this runs with --db=postgresql")
+    submission = fill_and_submit(world.teacher, world.credential)
+    assignments = db.session.scalars(select(Assignment).where(Assignment.submission_id == submission.id)).all()
+    criteria = world.credential.rubric.criteria
+    body = {"scores": [{"criterion_id": c.id, "level_id": c.levels[2].id, "comment": ""} for c in criteria],
+            "feedback": "Clear evidence."}
+    requests = [(a.id, _token(a.reviewer)) for a in assignments]
+    submission_id = submission.id
+    db.session.remove()
+    barrier = threading.Barrier(len(requests))
+    statuses: list[int] = []
+
+    def send(assignment_id, headers):
+        client = app.test_client()
+        barrier.wait()
+        statuses.append(client.post(f"/api/v1/assignments/{assignment_id}/review", headers=headers, json=body).status_code)
+
+    threads = [threading.Thread(target=send, args=r) for r in requests]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(statuses) == [201, 201]
+    assert db.session.scalar(select(func.count(Decision.id)).where(Decision.submission_id == submission_id)) == 1
+    assert db.session.scalar(select(func.count(Award.id)).where(Award.submission_id == submission_id)) == 1
