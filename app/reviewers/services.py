@@ -552,12 +552,18 @@ def record_review(
     if submission.status not in ACTIVE_REVIEW_STATUSES:
         raise Conflict("This attempt is no longer under review.")
     feedback = (feedback or "").strip()
+    problems: dict[str, list[str]] = {}
     if len(feedback) > MAX_FEEDBACK_CHARS:
-        raise ValidationError("feedback", f"Keep the overall feedback under {MAX_FEEDBACK_CHARS:,} characters.")
-    if submit and not feedback:
-        raise ValidationError("feedback", "Write a few sentences of overall feedback for the teacher.")
+        problems["feedback"] = [f"Keep the overall feedback under {MAX_FEEDBACK_CHARS:,} characters."]
+    elif submit and not feedback:
+        problems["feedback"] = ["Write a few sentences of overall feedback for the teacher."]
     criteria = _criteria(submission.credential)
-    chosen = _check_scores(criteria, scores, final=submit)
+    try:
+        chosen = _check_scores(criteria, scores, final=submit)
+    except ValidationError as exc:
+        raise ValidationError(None, exc.message, fields={**exc.fields, **problems}) from None
+    if problems:
+        raise ValidationError("feedback", problems["feedback"][0])
     review = assignment.review
     if review is None:
         review = Review(assignment=assignment, feedback="")
