@@ -82,3 +82,29 @@ def test_not_yet_feedback_resubmission_and_pass(app, world, live_server, page):
     expect(page.locator("main")).to_contain_text("You earned Exit Tickets")
     db.session.expire_all()
     assert db.session.scalar(select(Award).where(Award.recipient_id == world.teacher.id)) is not None
+
+
+def test_review_pages_have_no_wcag_violations(app, world, live_server, browser):
+    from app.accounts.models import Role
+    from app.reviewers.models import Assignment
+    from tests import factories
+    from tests.browser.test_accessibility import _violations
+
+    submission = fill_and_submit(world.teacher, world.credential)
+    assignment = db.session.scalars(select(Assignment).where(Assignment.submission_id == submission.id)).first()
+    admin = factories.user(roles={Role.ADMIN, Role.COACH}, organization=world.org, email="a11y-admin@example.org")
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    page = context.new_page()
+    try:
+        for email, paths in [
+            (assignment.reviewer.email, ["/reviews", f"/reviews/assignments/{assignment.id}", "/notifications",
+                                         f"/reviews/calibration/{world.credential.slug}"]),
+            (admin.email, ["/reviews/oversight", "/reviews/qualifications", "/reviews/agreement"]),
+        ]:
+            _log_in(page, live_server, email)
+            for path in paths:
+                page.goto(live_server + path)
+                assert _violations(page) == [], path
+            _log_out(page)
+    finally:
+        context.close()
