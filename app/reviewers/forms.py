@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, TextAreaField
+from wtforms import EmailField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from app.credentials.models import Criterion
@@ -44,7 +44,7 @@ class CloseCoachingForm(FlaskForm):
 
 class GrantForm(FlaskForm):
     email = EmailField("Reviewer's e-mail", validators=[DataRequired(message="Enter the reviewer's e-mail."), Email(), Length(max=320)])
-    role = SelectField("Reviews as", choices=[("peer", "Peer reviewer"), ("coach", "Coach")])
+    role = SelectField("Reviews as", choices=[SelectChoice("peer", "Peer reviewer"), SelectChoice("coach", "Coach")])
     scope = SelectField("For", validators=[DataRequired(message="Choose a credential or a framework.")],
                         description="A framework covers every credential aligned with it.")
 

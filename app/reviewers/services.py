@@ -873,13 +873,16 @@ def calibration_status(user: User, credential: Credential, *, now: datetime | No
         .where(CalibrationAttempt.user_id == user.id, CalibrationExemplar.credential_id.in_(_same_slug(credential)))
         .order_by(CalibrationAttempt.created_at.desc(), CalibrationAttempt.id.desc()).limit(1)
     )
-    retry_at = None
-    if last is not None and not last.passed:
-        retry_at = last.created_at + timedelta(hours=policy_of(credential).calibration_retry_hours)
-        if retry_at <= now:
-            retry_at = None
     return CalibrationStatus(required=required, calibrated=calibrated or not required, may_review=may,
-                             retry_at=retry_at, last=last)
+                             retry_at=_retry_at(last, credential, now), last=last)
+
+
+def _retry_at(last: CalibrationAttempt | None, credential: Credential, now: datetime) -> datetime | None:
+    """When she may try again after a miss (None: now, or no miss to wait for)."""
+    if last is None or last.passed:
+        return None
+    retry_at = last.created_at + timedelta(hours=policy_of(credential).calibration_retry_hours)
+    return retry_at if retry_at > now else None
 
 
 def next_exemplar(user: User, credential: Credential) -> CalibrationExemplar | None:
@@ -1065,9 +1068,49 @@ def reviewable_credentials(user: User) -> list[Credential]:
         select(Credential).where(
             Credential.published.is_(True), Credential.kind == CredentialKind.MICRO,
             or_(Credential.slug.in_(slugs or [""]), Credential.id.in_(in_framework)),
-        ).order_by(Credential.name, Credential.version.desc())
+        ).options(selectinload(Credential.policy)).order_by(Credential.name, Credential.version.desc())
     )
     newest: dict[str, Credential] = {}
     for credential in found:
         newest.setdefault(credential.slug, credential)
     return list(newest.values())
+
+
+def calibration_overview(user: User, *, now: datetime | None = None) -> list[tuple[Credential, CalibrationStatus]]:
+    """Her calibration status on every credential she peer-reviews, in a fixed number of queries."""
+    now = now or utcnow()
+    credentials = reviewable_credentials(user)
+    if not credentials:
+        return []
+    slugs = [c.slug for c in credentials]
+    with_exemplars = set(db.session.scalars(
+        select(Credential.slug).join(CalibrationExemplar, CalibrationExemplar.credential_id == Credential.id)
+        .where(Credential.slug.in_(slugs))
+    ))
+    rows = list(db.session.scalars(select(Qualification).where(
+        Qualification.user_id == user.id, Qualification.role == ReviewerRole.PEER, Qualification.active.is_(True),
+    ).options(selectinload(Qualification.credential))))
+    calibrated_slugs = {r.credential.slug for r in rows if r.credential and r.calibrated_at}
+    calibrated_frameworks = {r.framework_id for r in rows if r.framework_id and r.calibrated_at}
+    framework_of = dict(db.session.execute(
+        select(credential_competency.c.credential_id, Competency.framework_id)
+        .join(Competency, Competency.id == credential_competency.c.competency_id)
+        .where(credential_competency.c.credential_id.in_([c.id for c in credentials]))
+    ).all())
+    attempts = db.session.execute(
+        select(Credential.slug, CalibrationAttempt)
+        .join(CalibrationExemplar, CalibrationExemplar.id == CalibrationAttempt.exemplar_id)
+        .join(Credential, Credential.id == CalibrationExemplar.credential_id)
+        .where(CalibrationAttempt.user_id == user.id, Credential.slug.in_(slugs))
+        .order_by(CalibrationAttempt.created_at, CalibrationAttempt.id)
+    ).all()
+    last = {slug: attempt for slug, attempt in attempts}
+    out = []
+    for credential in credentials:
+        required = credential.slug in with_exemplars
+        calibrated = credential.slug in calibrated_slugs or framework_of.get(credential.id) in calibrated_frameworks
+        attempt = last.get(credential.slug)
+        out.append((credential, CalibrationStatus(required=required, calibrated=calibrated or not required,
+                                                  may_review=True, retry_at=_retry_at(attempt, credential, now),
+                                                  last=attempt)))
+    return out

@@ -12,6 +12,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from wtforms import SelectChoice
 
 from app.accounts.auth import role_required
 from app.accounts.models import Role, User
@@ -46,12 +47,11 @@ def _criteria(credential: Credential):
 def queue():
     me = _me()
     assignments = services.my_assignments(me)
-    credentials = services.reviewable_credentials(me)
     return render_template(
         "reviewers/queue.html",
         pending=[a for a in assignments if a.status is AssignmentStatus.PENDING],
         closed=[a for a in assignments if a.status is not AssignmentStatus.PENDING][:50],
-        calibration=[(c, services.calibration_status(me, c)) for c in credentials],
+        calibration=services.calibration_overview(me),
         load=services.open_load(me),
         is_coaching=services.is_coaching,
         oversees=me.has_role(Role.ADMIN, Role.COACH),
@@ -226,15 +226,15 @@ def take(submission_id: int):
 # --- who reviews (designers and admins) ------------------------------------------------------
 
 
-def _scope_choices(me: User) -> list[tuple[str, str]]:
+def _scope_choices(me: User) -> list[SelectChoice]:
     credentials = select(Credential).where(Credential.kind == CredentialKind.MICRO).order_by(Credential.name, Credential.version)
     frameworks = select(Framework).order_by(Framework.name)
     if not me.has_role(Role.ADMIN):
         credentials = credentials.where(Credential.issuer_id == me.organization_id)
         frameworks = frameworks.where(Framework.organization_id == me.organization_id)
-    return [("", "Choose…")] + [
-        (f"credential:{c.id}", f"{c.name} (version {c.version})") for c in db.session.scalars(credentials)
-    ] + [(f"framework:{f.id}", f"Framework: {f.name}") for f in db.session.scalars(frameworks)]
+    return [SelectChoice("", "Choose…")] + [
+        SelectChoice(f"credential:{c.id}", f"{c.name} (version {c.version})") for c in db.session.scalars(credentials)
+    ] + [SelectChoice(f"framework:{f.id}", f"Framework: {f.name}") for f in db.session.scalars(frameworks)]
 
 
 def _render_qualifications(form: GrantForm, status: int = 200):
