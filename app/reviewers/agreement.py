@@ -29,7 +29,7 @@ from app.accounts.models import User
 from app.credentials.models import Credential, Criterion, Level
 from app.evidence.models import Submission
 from app.extensions import db
-from app.reviewers.models import Assignment, AssignmentStatus, Decision, Review, ReviewScore
+from app.reviewers.models import Assignment, AssignmentStatus, Decision, Review
 
 Unit = Sequence[int]
 

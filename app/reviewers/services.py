@@ -229,10 +229,11 @@ def grant_qualification(
         raise ValidationError("user_id", "This account is deactivated.")
     if role is ReviewerRole.COACH and not user.has_role(Role.COACH):
         raise ValidationError("user_id", "Only someone with the coach role can be a coach reviewer.")
+    same_scope = (Qualification.credential_id == credential.id) if credential else (
+        Qualification.framework_id == framework.id  # type: ignore[union-attr]
+    )
     existing = db.session.scalar(select(Qualification).where(
-        Qualification.user_id == user.id, Qualification.role == role,
-        Qualification.credential_id == (credential.id if credential else None) if credential else Qualification.credential_id.is_(None),
-        Qualification.framework_id == framework.id if framework else Qualification.framework_id.is_(None),
+        Qualification.user_id == user.id, Qualification.role == role, same_scope,
     ))
     if existing is None:
         existing = Qualification(
@@ -470,7 +471,8 @@ class ScoreInput:
     comment: str = ""
 
 
-def _criteria(credential: Credential) -> list[Criterion]:
+def rubric_criteria(credential: Credential) -> list[Criterion]:
+    """The credential's rubric criteria in order, with their levels."""
     return list(db.session.scalars(
         select(Criterion)
         .where(Criterion.rubric_id == (credential.rubric.id if credential.rubric else -1))
@@ -557,7 +559,7 @@ def record_review(
         problems["feedback"] = [f"Keep the overall feedback under {MAX_FEEDBACK_CHARS:,} characters."]
     elif submit and not feedback:
         problems["feedback"] = ["Write a few sentences of overall feedback for the teacher."]
-    criteria = _criteria(submission.credential)
+    criteria = rubric_criteria(submission.credential)
     try:
         chosen = _check_scores(criteria, scores, final=submit)
     except ValidationError as exc:
@@ -648,7 +650,7 @@ def decide_submission(submission: Submission, *, actor: User | None) -> Decision
     assignments = _assignments_of(submission)
     coach_reviews = _submitted_reviews(assignments, ReviewerRole.COACH)
     peer_reviews = _submitted_reviews(assignments, ReviewerRole.PEER)
-    criteria = _criteria(submission.credential)
+    criteria = rubric_criteria(submission.credential)
     if coach_reviews:
         basis, deciding = DecisionBasis.COACH, [coach_reviews[-1]]
         decider = coach_reviews[-1].assignment.reviewer
@@ -719,10 +721,11 @@ def _after_decision(submission: Submission, decision: Decision, policy: Decision
 
 
 def is_coaching(assignment: Assignment) -> bool:
-    """A one-to-one coaching assignment: a coach's open assignment on an attempt already decided."""
-    return assignment.role is ReviewerRole.COACH and assignment.submission.status in (
-        SubmissionStatus.NOT_YET, SubmissionStatus.PASSED
-    )
+    """A one-to-one coaching assignment: a coach assigned after the attempt was decided
+    (the coach whose review decided it was assigned before)."""
+    decided_at = assignment.submission.decided_at
+    return (assignment.role is ReviewerRole.COACH and decided_at is not None
+            and assignment.assigned_at >= decided_at)
 
 
 def close_coaching(*, coach: User, assignment: Assignment, note: str) -> Assignment:
@@ -940,7 +943,7 @@ def record_calibration(
     status = calibration_status(reviewer, credential, now=now)
     if status.retry_at is not None:
         raise Conflict(f"You can try again from {status.retry_at:%d %B %Y, %H:%M} UTC.")
-    criteria = _criteria(credential)
+    criteria = rubric_criteria(credential)
     chosen = _check_scores(criteria, [ScoreInput(cid, lid) for cid, lid in levels.items()], final=False)
     missing = {f"criterion-{c.id}": [f"Choose a level for “{c.name}”."] for c in criteria if chosen.get(c.id, (None,))[0] is None}
     if missing:

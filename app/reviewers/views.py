@@ -35,10 +35,6 @@ def _me() -> User:
     return current_user._get_current_object()  # type: ignore[attr-defined]
 
 
-def _criteria(credential: Credential):
-    return services._criteria(credential)
-
-
 # --- the reviewer's queue ---------------------------------------------------------------------
 
 
@@ -65,7 +61,7 @@ def queue():
 def _render_assignment(assignment, *, form=None, errors=None, values=None, decline_form=None, status=200):
     submission = assignment.submission
     me = _me()
-    criteria = _criteria(submission.credential)
+    criteria = services.rubric_criteria(submission.credential)
     review = assignment.review
     saved = {s.criterion_id: s for s in (review.scores if review else [])}
     values = values or {c.id: (saved[c.id].level_id if c.id in saved else None, saved[c.id].comment if c.id in saved else "")
@@ -104,7 +100,7 @@ def save_review(assignment_id: int):
     me = _me()
     assignment = services.get_assignment_or_403(me, assignment_id)
     form = ReviewForm()
-    criteria = _criteria(assignment.submission.credential)
+    criteria = services.rubric_criteria(assignment.submission.credential)
     scores = scores_from(request.form, criteria)
     values = {s.criterion_id: (s.level_id, s.comment) for s in scores}
     if not form.validate():
@@ -314,7 +310,7 @@ def _render_calibration(credential: Credential, *, errors=None, values=None, res
     shown = result.exemplar if result is not None else exemplar
     return render_template(
         "reviewers/calibration.html", credential=credential, exemplar=exemplar, shown=shown,
-        criteria=_criteria(credential), status=services.calibration_status(me, credential),
+        criteria=services.rubric_criteria(credential), status=services.calibration_status(me, credential),
         policy=services.policy_of(credential), errors=errors or {}, values=values or {}, result=result,
         form=ActionForm(formdata=None),
         reference={r.criterion_id: r for r in shown.reference_levels} if shown is not None else {},
@@ -338,7 +334,7 @@ def calibrate(slug: str):
     if not ActionForm().validate():
         abort(400)
     exemplar = db.session.get(CalibrationExemplar, request.form.get("exemplar_id", type=int) or 0)
-    criteria = _criteria(credential)
+    criteria = services.rubric_criteria(credential)
     picks = {s.criterion_id: s.level_id for s in scores_from(request.form, criteria, with_comments=False)}
     try:
         if exemplar is None or exemplar.credential.slug != credential.slug:

@@ -36,6 +36,8 @@ def _score(page, base, email, level, comment=None):
         group.get_by_label(re.compile(f"^{level}")).check()
         if comment:
             group.get_by_label(f"Comment on Criterion {i}").fill(f"{comment} (criterion {i})")
+    expected = "Recommendation: pass." if level == "Proficient" else "Recommendation: not yet (3 below the pass level)."
+    expect(page.locator("[data-recommendation]")).to_have_text(expected)
     page.get_by_label("Overall feedback for the teacher").fill("Thank you for the clear lesson plan.")
     page.get_by_role("button", name="Send review").click()
     expect(page.get_by_role("status").first).to_contain_text("Review sent")

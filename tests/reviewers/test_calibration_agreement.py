@@ -11,6 +11,7 @@ from sqlalchemy import select
 from app.credentials.models import CalibrationExemplar, ExemplarLevel
 from app.db import utcnow
 from app.errors import Conflict, PermissionDenied
+from app.evidence.models import SubmissionStatus
 from app.extensions import db
 from app.reviewers import agreement, services
 from app.reviewers.models import Qualification, ReviewerRole
@@ -38,15 +39,9 @@ def _levels(world, positions):
 def test_uncalibrated_peers_are_not_assigned_once_exemplars_exist(world, exemplar):
     fresh = factories.user(organization=world.org, school=world.school_b, name="Fresh Peer")
     factories.qualification(fresh, credential=world.credential, role=ReviewerRole.PEER)
-    submission = factories.submission(world.teacher, world.credential, status=factories_status("submitted"))
+    submission = factories.submission(world.teacher, world.credential, status=SubmissionStatus.SUBMITTED)
     eligible = {u.id for u in services.eligible_reviewers(submission, ReviewerRole.PEER)}
     assert fresh.id not in eligible and {p.id for p in world.peers} <= eligible
-
-
-def factories_status(value):
-    from app.evidence.models import SubmissionStatus
-
-    return SubmissionStatus(value)
 
 
 def test_calibration_pass(world, exemplar):
@@ -77,7 +72,6 @@ def test_calibration_miss_shows_reference_and_waits(app, world, exemplar):
 
 def test_calibration_by_award_creates_the_qualification(world, exemplar):
     from app.credentials.awards import award_credential
-    from app.evidence.models import SubmissionStatus
 
     earner = factories.user(organization=world.org, school=world.school_b)
     award_credential(factories.submission(earner, world.credential, status=SubmissionStatus.PASSED))

@@ -17,7 +17,7 @@ from app.mail import OutboxMessage
 from app.reviewers import services
 from app.reviewers.models import Assignment, AssignmentStatus, Decision, Notification, ReviewerRole
 from tests import factories
-from tests.reviewers.conftest import fill_and_submit, review, scores_at
+from tests.reviewers.conftest import fill_and_submit, review
 
 
 def _pending(submission, role=None):
@@ -81,6 +81,7 @@ def test_disagreement_brings_in_a_coach_who_decides(world):
     review(coach_assignment[0], 2)
     decision = db.session.scalar(select(Decision).where(Decision.submission_id == submission.id))
     assert decision.basis.value == "coach" and decision.decided_by_id == world.coach.id
+    assert not services.is_coaching(coach_assignment[0])  # she decided; no one-to-one coaching
     assert submission.status is SubmissionStatus.PASSED
 
 
