@@ -77,6 +77,14 @@ class Config:
     MAX_CONTENT_LENGTH = MAX_UPLOAD_BYTES + 1024 * 1024
     STORAGE_DOWNLOAD_URL_EXPIRES = _env_int("STORAGE_DOWNLOAD_URL_EXPIRES", 300)
 
+    # Mail: the outbox table always; sent over SMTP when MAIL_SERVER is set.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")
+    MAIL_PORT = _env_int("MAIL_PORT", 587)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", True)
+    MAIL_FROM = os.environ.get("MAIL_FROM", "no-reply@localhost")
+
     # Signing keys are stored encrypted with this key (Fernet, urlsafe base64).
     KEY_ENCRYPTION_KEY = os.environ.get("KEY_ENCRYPTION_KEY")
 

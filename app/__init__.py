@@ -40,6 +40,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from app.dashboard import views as _dashboard_views  # noqa: F401
     from app.evidence import views as _evidence_views  # noqa: F401
     from app.learning import views as _learning_views  # noqa: F401
+    from app.reviewers import views as _reviewers_views  # noqa: F401
     from app.main import bp as main_bp
 
     app.register_blueprint(main_bp)

@@ -43,7 +43,9 @@ def create_user_command(email: str, name: str | None, roles: tuple[str, ...], sc
 def register_cli(app: Flask) -> None:
     from app.demo.cli import demo_cli
     from app.evidence.cli import storage_cli
+    from app.reviewers.cli import reviews_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(storage_cli)
+    app.cli.add_command(reviews_cli)

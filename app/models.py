@@ -25,6 +25,7 @@ from app.reviewers.models import (
     Assignment,
     CalibrationAttempt,
     Decision,
+    Notification,
     Qualification,
     Review,
     ReviewScore,
@@ -34,7 +35,7 @@ __all__ = [
     "ApiToken", "Artifact", "Assignment", "AuditEvent", "Award", "CalibrationAttempt",
     "CalibrationExemplar", "Competency", "Credential", "Criterion", "Decision", "DecisionPolicy",
     "Enrollment", "ExemplarLevel", "Framework", "ImpactMeasure", "InviteCode", "Level", "Module",
-    "ModuleSection", "Organization", "OutboxMessage", "Qualification", "Requirement", "Review",
+    "ModuleSection", "Notification", "Organization", "OutboxMessage", "Qualification", "Requirement", "Review",
     "ReviewScore", "Role", "Rubric", "School", "SectionProgress", "SigningKey", "StackComponent",
     "Submission", "User", "UserRole",
 ]

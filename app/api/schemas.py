@@ -265,3 +265,73 @@ class SubmissionPage(Schema):
 class ResubmitIn(Schema):
     keep_artifact_ids = fields.List(fields.Integer(), load_default=list)
     change_note = fields.String(load_default="", validate=validate.Length(max=5000))
+
+
+# --- the review workflow ------------------------------------------------------------------
+
+
+class ScoreIO(Schema):
+    criterion_id = fields.Integer(required=True)
+    level_id = fields.Integer(required=True, allow_none=True)
+    comment = fields.String(load_default="", validate=validate.Length(max=5000))
+
+
+class ReviewIn(Schema):
+    scores = fields.List(fields.Nested(ScoreIO), required=True, validate=validate.Length(max=100))
+    feedback = fields.String(load_default="", validate=validate.Length(max=10000))
+    draft = fields.Boolean(load_default=False, metadata={"description": "Save without sending (levels may be missing)"})
+
+
+class DeclineIn(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
+class ReviewOut(Schema):
+    id = fields.Integer()
+    feedback = fields.String()
+    recommendation = fields.Function(lambda r: r.recommendation.value if r.recommendation else None)
+    submitted_at = fields.DateTime(allow_none=True)
+    scores = fields.List(fields.Nested(ScoreIO))
+
+
+class AssignmentOut(Schema):
+    id = fields.Integer()
+    role = fields.Function(lambda a: a.role.value)
+    status = fields.Function(lambda a: a.status.value)
+    assigned_at = fields.DateTime()
+    due_at = fields.DateTime()
+    completed_at = fields.DateTime(allow_none=True)
+    submission_id = fields.Integer()
+    attempt = fields.Function(lambda a: a.submission.attempt)
+    credential = fields.Function(lambda a: {"id": a.submission.credential.id, "slug": a.submission.credential.slug,
+                                            "name": a.submission.credential.name})
+    teacher = fields.Method("_teacher", metadata={"description": "Coaches only; peer review is blind (null)"})
+
+    def _teacher(self, assignment) -> dict | None:
+        if assignment.role.value != "coach":
+            return None
+        teacher = assignment.submission.teacher
+        return {"id": teacher.id, "name": teacher.name, "email": teacher.email}
+
+
+class AssignmentPage(Schema):
+    items = fields.List(fields.Nested(AssignmentOut))
+
+
+class OtherReviewOut(ReviewOut):
+    role = fields.Function(lambda r: r.assignment.role.value)
+
+
+class AssignmentDetail(AssignmentOut):
+    change_note = fields.Function(lambda a: a.submission.change_note)
+    requirements = fields.Function(lambda a: RequirementOut(many=True).dump(a.submission.credential.requirements))
+    artifacts = fields.Function(lambda a: ArtifactOut(many=True).dump(a.submission.artifacts))
+    rubric = fields.Function(lambda a: {"criteria": CriterionOut(many=True).dump(a.submission.credential.rubric.criteria)}
+                             if a.submission.credential.rubric else None)
+    review = fields.Function(lambda a: ReviewOut().dump(a.review) if a.review else None)
+    other_reviews = fields.Method("_others", metadata={"description": "Shown only once the caller's own review is in"})
+
+    def _others(self, assignment) -> list[dict]:
+        from app.reviewers.services import other_reviews
+
+        return OtherReviewOut(many=True).dump(other_reviews(assignment))

@@ -118,11 +118,17 @@ class Assignment(TimestampMixin, Base):
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when the "due soon" reminder went out, so the sweep sends it once.
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     declined_reason: Mapped[str | None] = mapped_column(Text)
 
     submission: Mapped[Submission] = relationship()
     reviewer: Mapped[User] = relationship()
     review: Mapped[Review | None] = relationship(back_populates="assignment")
+
+    @property
+    def overdue(self) -> bool:
+        return self.status is AssignmentStatus.PENDING and self.due_at < utcnow()
 
 
 class Review(TimestampMixin, Base):
@@ -172,3 +178,20 @@ class Decision(Base):
 
     submission: Mapped[Submission] = relationship()
     decided_by: Mapped[User | None] = relationship()
+
+
+class Notification(Base):
+    """An in-app notice for one user (its e-mail copy goes through ``app.mail``'s outbox)."""
+
+    __tablename__ = "notification"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text, default="")
+    url: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()

@@ -22,6 +22,11 @@ OWNER_READ = "owner_read"  # someone else's evidence: admins may read, everyone 
 OWNER_WRITE = "owner_write"  # someone else's evidence: only its owner may change it, admins included 403
 
 
+def roles(*names: Role) -> str:
+    """Only these roles (and admins) may use the route; others 403, anonymous to the login page."""
+    return "roles:" + ",".join(sorted({r.value for r in names} | {Role.ADMIN.value}))
+
+
 def expected_statuses(access: str, visitor: str) -> set[int]:
     """The statuses a visitor may get for a route with this access rule."""
     anonymous = visitor == ANON
@@ -39,6 +44,10 @@ def expected_statuses(access: str, visitor: str) -> set[int]:
         return {401}  # a browser session is not an API credential
     if access == ANY_POST:
         return {422}
+    if access.startswith("roles:"):
+        if anonymous:
+            return {302}
+        return {200, 302, 422} if visitor in access.removeprefix("roles:").split(",") else {403}
     if access in (OWNER_READ, OWNER_WRITE):
         if anonymous:
             return {302}
@@ -56,5 +65,5 @@ def check_access(app, org, visitor: str, method: str, url: str, access: str, fac
         client = app.test_client(user=factories.user(roles={Role(visitor)}, organization=org))
     response = client.open(url, method=method, data={} if method == "POST" else None)
     assert response.status_code in expected_statuses(access, visitor), (visitor, method, url, response.status_code)
-    if response.status_code == 302 and visitor == ANON and access in {LOGGED_IN, ADMIN, OWNER_READ, OWNER_WRITE}:
+    if response.status_code == 302 and visitor == ANON and (access in {LOGGED_IN, ADMIN, OWNER_READ, OWNER_WRITE} or access.startswith("roles:")):
         assert "/login" in response.headers["Location"]

@@ -141,6 +141,8 @@ class DecisionPolicy(Base):
     calibration_exact_share: Mapped[float] = mapped_column(Float, default=0.75)
     calibration_max_gap: Mapped[int] = mapped_column(Integer, default=1)
     calibration_retry_hours: Mapped[int] = mapped_column(Integer, default=24)
+    # A peer whose exact agreement with final decisions falls below this share must recalibrate.
+    agreement_threshold: Mapped[float] = mapped_column(Float, default=0.5, server_default="0.5")
 
     credential: Mapped[Credential] = relationship(back_populates="policy")
 
