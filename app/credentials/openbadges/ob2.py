@@ -103,7 +103,7 @@ def badge_class(credential: Credential) -> dict:
 def evidence(award: Award) -> list[dict]:
     """Evidence nodes: the component awards of a stack; for a micro, the public evidence
     page when the teacher consented, otherwise a narrative summary only."""
-    if award.components:
+    if award.submission_id is None and award.components:  # only stack awards have components
         return [
             {"id": urls.assertion_url(c.uuid), "name": f"Component: {c.credential.name}",
              "narrative": f"Awarded {iso(c.issued_at)[:10]}."}
@@ -182,6 +182,10 @@ def verify_jws(token: str, public_key) -> dict:
 
     try:
         header_b64, payload_b64, signature_b64 = token.split(".")
+        for part in (header_b64, payload_b64, signature_b64):
+            # Refuse non-canonical base64url (spare bits set), so no two strings carry one signature.
+            if keys.b64url(keys.b64url_decode(part)) != part:
+                raise ValueError("non-canonical base64url")
         header = json.loads(keys.b64url_decode(header_b64))
         if header.get("alg") != "RS256":
             raise ValueError("unexpected algorithm")

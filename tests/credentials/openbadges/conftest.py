@@ -41,7 +41,13 @@ def admin(org):
 
 
 def passed_submission(teacher, credential, *, decided_at=None):
-    submission = factories.submission(teacher, credential, status=SubmissionStatus.PASSED)
+    from sqlalchemy import func, select
+
+    from app.evidence.models import Submission
+
+    attempts = db.session.scalar(select(func.count()).select_from(Submission).where(
+        Submission.teacher_id == teacher.id, Submission.credential_id == credential.id))
+    submission = factories.submission(teacher, credential, status=SubmissionStatus.PASSED, attempt=attempts + 1)
     submission.decided_at = decided_at or utcnow() - timedelta(minutes=1)
     db.session.commit()
     return submission
@@ -56,3 +62,26 @@ def issue(teacher, credential, **kwargs):
 @pytest.fixture
 def award(teacher, credential):
     return issue(teacher, credential)
+
+
+@pytest.fixture
+def count_queries(app):
+    """A context manager counting the SQL statements run inside it."""
+    from contextlib import contextmanager
+
+    from sqlalchemy import event
+
+    @contextmanager
+    def counting():
+        statements: list[str] = []
+
+        def listener(_conn, _cursor, statement, *_args):
+            statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            yield statements
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+
+    return counting
