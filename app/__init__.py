@@ -50,6 +50,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app.register_blueprint(reviewers.bp)
     app.register_blueprint(dashboard.bp)
     register_api(app, api)
+    openbadges.install_assertion_cache(app)
 
     from app.errors import register_error_handlers
     from app.web import register_web

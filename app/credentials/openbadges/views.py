@@ -14,7 +14,7 @@ from sqlalchemy import select
 from app.accounts.auth import role_required
 from app.accounts.models import Organization, Role
 from app.credentials.models import Award, Credential, KeyAlgorithm, SigningKey
-from app.credentials.openbadges import bp, images, ob2, ob3, publishing, services
+from app.credentials.openbadges import bp, cache, images, ob2, ob3, publishing, services
 from app.credentials.openbadges.forms import BadgeImageForm, ClearImageForm, ResolveFlagForm, RevokeForm
 from app.credentials.openbadges.urls import award_urls
 from app.credentials.policies import require_author
@@ -42,8 +42,7 @@ def _text(body: str, mimetype: str) -> Response:
 
 
 def _wants_html() -> bool:
-    best = request.accept_mimetypes.best_match(["application/ld+json", "application/json", "text/html"])
-    return best == "text/html" and request.accept_mimetypes["text/html"] > request.accept_mimetypes["application/json"]
+    return cache.wants_html(request.headers.get("Accept", ""))
 
 
 def _organization(org_id: int) -> Organization:
@@ -135,9 +134,10 @@ def assertion(uuid: str):
     if _wants_html():
         expired = award.expires_at is not None and award.expires_at <= utcnow()
         return render_template("openbadges/assertion.html", award=award, urls=award_urls(award), expired=expired)
-    if award.revoked:
-        return _json(ob2.revoked_assertion(award), 410, cache="no-cache")
-    return _json(ob2.assertion(award), cache="no-cache")
+    status, document = (410, ob2.revoked_assertion(award)) if award.revoked else (200, ob2.assertion(award))
+    response = _json(document, status, cache="no-cache")
+    response.headers[cache.MARK] = "store"  # app/credentials/openbadges/cache.py may replay it
+    return response
 
 
 def _revoked_download(award):

@@ -150,3 +150,31 @@ def test_hosted_assertion_runs_one_query(client, award, count_queries):
 def test_assertion_json_is_stable_between_requests(client, award):
     first = client.get(f"/ob/assertions/{award.uuid}").data
     assert json.loads(first) == json.loads(client.get(f"/ob/assertions/{award.uuid}").data)
+
+
+def test_cached_assertions_are_replayed_and_dropped_on_change(client, award, admin, teacher, count_queries):
+    first = client.get(f"/ob/assertions/{award.uuid}")
+    with count_queries() as statements:
+        again = client.get(f"/ob/assertions/{award.uuid}")
+    assert statements == []  # replayed from the cache, no database work
+    assert again.data == first.data and again.headers == first.headers
+    assert "X-OB-Cache" not in first.headers
+    assert first.headers["X-Content-Type-Options"] == "nosniff"
+    html = client.get(f"/ob/assertions/{award.uuid}", headers={"Accept": "text/html"})
+    assert html.mimetype == "text/html"  # browsers always reach the page
+
+    services.set_evidence_consent(award, teacher, True)
+    db.session.commit()
+    assert "id" in client.get(f"/ob/assertions/{award.uuid}").get_json()["evidence"][0]
+    services.revoke_award(admin=admin, award=award, reason="Issued in error.")
+    db.session.commit()
+    assert client.get(f"/ob/assertions/{award.uuid}").status_code == 410
+
+
+def test_the_cache_can_be_turned_off(make_app, award, count_queries):
+    app = make_app(OB_ASSERTION_CACHE_SECONDS=0)
+    client = app.test_client()
+    client.get(f"/ob/assertions/{award.uuid}")
+    with app.app_context(), count_queries() as statements:
+        assert client.get(f"/ob/assertions/{award.uuid}").status_code == 200
+    assert statements
