@@ -57,13 +57,11 @@ def crypto_key(key: SigningKey) -> dict:
     }
 
 
-def _alignment(competency) -> dict:
-    from app.credentials.openbadges.urls import absolute
-
+def alignment(competency) -> dict:
     item = {
         "targetName": competency.name,
         "targetUrl": competency.external_url
-        or absolute("credentials.catalog") + f"?competency={competency.id}",
+        or urls.absolute("credentials.catalog") + f"?competency={competency.id}",
         "targetCode": competency.code,
     }
     if competency.description:
@@ -95,7 +93,7 @@ def badge_class(credential: Credential) -> dict:
             "narrative": criteria_narrative(credential),
         },
         "issuer": urls.issuer_url(credential.issuer_id),
-        "alignment": [_alignment(c) for c in credential.competencies],
+        "alignment": [alignment(c) for c in credential.competencies],
         "tags": list(credential.tags or []),
     }
 

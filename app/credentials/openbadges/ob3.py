@@ -56,7 +56,7 @@ def decision_levels(submission_id: int | None) -> dict[int, int] | None:
     return {int(criterion): int(level) for criterion, level in levels.items()}
 
 
-def _criteria(credential: Credential) -> list[Criterion]:
+def rubric_criteria(credential: Credential) -> list[Criterion]:
     rubric = db.session.scalar(
         select(Rubric).where(Rubric.credential_id == credential.id)
         .options(selectinload(Rubric.criteria).selectinload(Criterion.levels))
@@ -114,7 +114,7 @@ def achievement(credential: Credential, criteria: list[Criterion]) -> dict:
         "tag": list(credential.tags or []),
     }
     alignments = [
-        {"type": ["Alignment"], **{k: v for k, v in ob2._alignment(c).items()}} for c in credential.competencies
+        {"type": ["Alignment"], **ob2.alignment(c)} for c in credential.competencies
     ]
     if alignments:
         document["alignment"] = alignments
@@ -132,7 +132,7 @@ def credential_status(award: Award, org_id: int) -> dict:
 def credential_document(award: Award) -> dict:
     """The unsigned OpenBadgeCredential of ``award``."""
     credential = award.credential
-    criteria = _criteria(credential) if not credential.is_stack else []
+    criteria = rubric_criteria(credential) if not credential.is_stack else []
     levels = decision_levels(award.submission_id)
     subject: dict = {
         "type": ["AchievementSubject"],

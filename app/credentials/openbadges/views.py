@@ -196,7 +196,7 @@ def evidence(uuid: str):
     award = services.get_award_by_uuid_or_404(uuid)
     if not award.evidence_public or award.revoked:
         abort(404)
-    criteria = ob3._criteria(award.credential)
+    criteria = ob3.rubric_criteria(award.credential)
     levels = ob3.decision_levels(award.submission_id) or {}
     rows = []
     for criterion in criteria:
