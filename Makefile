@@ -23,6 +23,15 @@ $(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.installed
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
 
+# The Open Badges 2.0 reference validator in its own venv (its pins clash with the app's):
+# requirements-ob2.txt, then the validator itself without its dependencies.
+OB2_VENV := .venv-ob2
+$(OB2_VENV)/.installed: requirements-ob2.txt
+	@test -x $(OB2_VENV)/bin/python || $(PYTHON) -m venv $(OB2_VENV)
+	$(OB2_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-ob2.txt
+	$(OB2_VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps "openbadges==1.1.2"
+	@touch $@
+
 node_modules/.installed: package.json package-lock.json
 	npm ci --silent --no-audit --no-fund
 	@touch $@
@@ -44,15 +53,15 @@ run: $(VENV)/.installed
 system-deps:
 	@bash scripts/ensure-system-deps.sh
 
-test: install-dev system-deps node_modules/.installed
+test: install-dev system-deps node_modules/.installed $(OB2_VENV)/.installed
 	$(PY) -m pytest -q --db=sqlite $(PYTEST_ARGS)
 	$(PY) -m pytest -q --db=postgresql $(PYTEST_ARGS)
 
-test-sqlite: install-dev node_modules/.installed
+test-sqlite: install-dev node_modules/.installed $(OB2_VENV)/.installed
 	$(PY) -m pytest -q --db=sqlite $(PYTEST_ARGS)
 
-test-postgresql: install-dev system-deps node_modules/.installed
+test-postgresql: install-dev system-deps node_modules/.installed $(OB2_VENV)/.installed
 	$(PY) -m pytest -q --db=postgresql $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) $(OB2_VENV) .pytest_cache

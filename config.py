@@ -85,8 +85,11 @@ class Config:
     MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", True)
     MAIL_FROM = os.environ.get("MAIL_FROM", "no-reply@localhost")
 
-    # Signing keys are stored encrypted with this key (Fernet, urlsafe base64).
+    # Signing keys are stored encrypted with a key derived from this secret (HKDF-SHA256, AES-256-GCM).
     KEY_ENCRYPTION_KEY = os.environ.get("KEY_ENCRYPTION_KEY")
+    # Hosted assertions are answered from a per-process cache for this long (0: off); a
+    # revocation flushed by another process is visible within it.
+    OB_ASSERTION_CACHE_SECONDS = _env_int("OB_ASSERTION_CACHE_SECONDS", 5)
 
     # flask-smorest / OpenAPI
     API_TITLE = "Microcredentials API"

@@ -37,6 +37,8 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from app.accounts import views as _accounts_views  # noqa: F401
     from app.api import register_api
     from app.credentials import views as _credentials_views  # noqa: F401
+    from app.credentials import openbadges
+    from app.credentials.openbadges import views as _openbadges_views  # noqa: F401
     from app.dashboard import views as _dashboard_views  # noqa: F401
     from app.evidence import views as _evidence_views  # noqa: F401
     from app.learning import views as _learning_views  # noqa: F401
@@ -46,11 +48,13 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts.bp)
     app.register_blueprint(credentials.bp)
+    app.register_blueprint(openbadges.bp)
     app.register_blueprint(learning.bp)
     app.register_blueprint(evidence.bp)
     app.register_blueprint(reviewers.bp)
     app.register_blueprint(dashboard.bp)
     register_api(app, api)
+    openbadges.install_assertion_cache(app)
 
     from app.errors import register_error_handlers
     from app.web import register_web

@@ -5,6 +5,7 @@ from app.accounts.models import ApiToken, InviteCode, Organization, Role, School
 from app.audit import AuditEvent
 from app.credentials.models import (
     Award,
+    AwardDocument,
     CalibrationExemplar,
     Competency,
     Credential,
@@ -32,7 +33,7 @@ from app.reviewers.models import (
 )
 
 __all__ = [
-    "ApiToken", "Artifact", "Assignment", "AuditEvent", "Award", "CalibrationAttempt",
+    "ApiToken", "Artifact", "Assignment", "AuditEvent", "Award", "AwardDocument", "CalibrationAttempt",
     "CalibrationExemplar", "Competency", "Credential", "Criterion", "Decision", "DecisionPolicy",
     "Enrollment", "ExemplarLevel", "Framework", "ImpactMeasure", "InviteCode", "Level", "Module",
     "ModuleSection", "Notification", "Organization", "OutboxMessage", "Qualification", "Requirement", "Review",

@@ -55,8 +55,11 @@ def record_award(
     submission_id: int | None = None,
     narrative: str = "",
     issued_at: datetime | None = None,
+    components: list[Award] | None = None,
 ) -> Award:
-    """Add an award of ``credential`` to ``recipient`` (flushed, not committed) and send ``award_issued``."""
+    """Add an award of ``credential`` to ``recipient`` (flushed, not committed) and send ``award_issued``.
+
+    ``components`` are the awards a stack award rests on (its evidence)."""
     issued_at = issued_at or utcnow()
     salt = secrets.token_hex(16)
     award = Award(
@@ -69,6 +72,7 @@ def record_award(
         issued_at=issued_at,
         expires_at=add_months(issued_at, credential.validity_months) if credential.validity_months else None,
         narrative=narrative,
+        components=list(components or []),
     )
     db.session.add(award)
     db.session.flush()

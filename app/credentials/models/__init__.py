@@ -12,6 +12,7 @@ from app.credentials.models.credential import (
 )
 from app.credentials.models.framework import Competency, Framework
 from app.credentials.models.keys import KeyAlgorithm, SigningKey
+from app.credentials.models.publication import AwardDocument
 from app.credentials.models.rubric import (
     CalibrationExemplar,
     CoachRule,
@@ -25,6 +26,7 @@ from app.credentials.models.rubric import (
 
 __all__ = [
     "Award",
+    "AwardDocument",
     "CalibrationExemplar",
     "CoachRule",
     "Competency",

@@ -77,6 +77,8 @@ class Credential(TimestampMixin, Base):
     criteria_md: Mapped[str] = mapped_column(Text, default="")
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     image_key: Mapped[str | None] = mapped_column(String(500))
+    # The SVG form of the badge image when a designer uploaded one (image_key holds the PNG).
+    image_svg_key: Mapped[str | None] = mapped_column(String(500))
     estimated_hours: Mapped[int | None] = mapped_column(Integer)
     validity_months: Mapped[int | None] = mapped_column(Integer)
     module_id: Mapped[int | None] = mapped_column(ForeignKey("module.id"), index=True)
