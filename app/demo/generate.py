@@ -27,7 +27,7 @@ from sqlalchemy import Connection, Table, func, select, text
 from app.accounts.auth import hash_password
 from app.accounts.models import Organization, Role, School, User, UserRole
 from app.credentials.awards import add_months, identity_hash
-from app.credentials.models import Award, Credential, CredentialKind, RequirementKind
+from app.credentials.models import Award, Credential, CredentialKind, RequirementKind, StackRule
 from app.demo import catalog
 from app.evidence.models import Artifact, ImpactMeasure, Submission
 from app.extensions import db
@@ -208,6 +208,7 @@ def generate_data(*, teachers: int, seed: int = 1, as_of: date | None = None,
     if org is None:
         raise RuntimeError("load the demo catalog first (flask demo load)")
     micros = _load_micros(rng)
+    stacks = _load_stacks()
     if not micros:
         raise RuntimeError("the demo catalog has no published microcredentials")
     db.session.flush()
@@ -287,9 +288,17 @@ def generate_data(*, teachers: int, seed: int = 1, as_of: date | None = None,
         email = f"teacher{n:06d}.{prefix}@{GENERATED_DOMAIN}"
         engagement = rng.random()
         chosen = [m for m in micros if rng.random() < 0.7 + 0.3 * engagement]
+        earned: dict[int, datetime] = {}
         for micro in chosen:
-            _teacher_credential(writer, ids, rng, micro, teacher_id, school_id, email, reviewers, coaches,
-                                start_day, as_of)
+            awarded_at = _teacher_credential(writer, ids, rng, micro, teacher_id, school_id, email, reviewers,
+                                             coaches, start_day, as_of)
+            if awarded_at is not None:
+                earned[micro.id] = awarded_at
+        for stack in stacks:
+            done = sorted(earned[c] for c in stack.components if c in earned)
+            if len(done) >= stack.required:
+                _award(writer, ids, rng, stack.id, teacher_id, email, None, done[stack.required - 1],
+                       stack.validity_months)
         if (n + 1) % BATCH_TEACHERS == 0:
             writer.flush()
             if progress:
@@ -303,8 +312,8 @@ def generate_data(*, teachers: int, seed: int = 1, as_of: date | None = None,
 
 def _teacher_credential(writer: _Writer, ids: _Ids, rng: random.Random, micro: _Micro, teacher_id: int,
                         school_id: int, email: str, reviewers: list[tuple[int, int]], coaches: list[int],
-                        start_day: date, as_of: date) -> None:
-    """One teacher's enrolment in one micro and every attempt that follows."""
+                        start_day: date, as_of: date) -> datetime | None:
+    """One teacher's enrolment in one micro and every attempt that follows; when she earned it, the award's time."""
     started_day = start_day + timedelta(days=rng.randrange(0, HISTORY_DAYS))
     started = _moment(started_day, rng)
     enrollment = {
@@ -315,7 +324,7 @@ def _teacher_credential(writer: _Writer, ids: _Ids, rng: random.Random, micro: _
     }
     writer.add("enrollment", enrollment)
     if rng.random() < 0.08:  # started, never submitted (not even a draft)
-        return
+        return None
     moment = started + timedelta(days=rng.randint(7, 60), hours=rng.randrange(0, 24))
     previous_id = None
     skill = rng.random()
@@ -329,7 +338,7 @@ def _teacher_credential(writer: _Writer, ids: _Ids, rng: random.Random, micro: _
         now = datetime.combine(as_of, time(12, 0), tzinfo=UTC)
         if moment.date() >= as_of or rng.random() < 0.04:
             writer.add("submission", {**base, "status": "draft"})  # still drafting
-            return
+            return None
         if rng.random() < 0.03:
             writer.add("submission", {**base, "status": "withdrawn", "submitted_at": moment,
                                       "withdrawn_at": moment + timedelta(hours=rng.randint(1, 48))})
@@ -343,27 +352,56 @@ def _teacher_credential(writer: _Writer, ids: _Ids, rng: random.Random, micro: _
         if decided_at is None:
             writer.add("submission", {**base, "status": outcome, "submitted_at": moment,
                                       "updated_at": moment})
-            return
+            return None
         writer.add("submission", {**base, "status": "passed" if passed else "not_yet", "submitted_at": moment,
                                   "decided_at": decided_at, "updated_at": decided_at})
         if passed:
-            salt = f"{rng.getrandbits(64):016x}"
-            writer.add("award", {
-                "id": ids.take("award"), "uuid": _uuid(rng), "credential_id": micro.id,
-                "recipient_id": teacher_id, "submission_id": submission_id, "recipient_email": email,
-                "salt": salt, "identity_hash": identity_hash(email, salt),
-                "issued_at": decided_at,
-                "expires_at": add_months(decided_at, micro.validity_months) if micro.validity_months else None,
-                "narrative": "", "evidence_public": False, "revoked_at": None, "revocation_reason": None,
-                "revoked_by_id": None, "flagged_at": None, "flag_reason": None,
-            })
+            _award(writer, ids, rng, micro.id, teacher_id, email, submission_id, decided_at, micro.validity_months)
             enrollment["status"] = "completed"
             enrollment["completed_at"] = decided_at
-            return
+            return decided_at
         if rng.random() < 0.1:  # gives up after a "not yet"
-            return
+            return None
         previous_id = submission_id
         moment = decided_at + timedelta(days=rng.randint(5, 45), hours=rng.randrange(0, 24))
+    return None
+
+
+@dataclass
+class _Stack:
+    id: int
+    components: list[int]
+    required: int
+    validity_months: int | None
+
+
+def _load_stacks() -> list[_Stack]:
+    stacks = db.session.scalars(
+        select(Credential)
+        .where(Credential.kind == CredentialKind.STACK, Credential.published.is_(True),
+               Credential.slug.in_([spec.slug for spec in catalog.STACKS]))
+        .order_by(Credential.id)
+    ).all()
+    result = []
+    for stack in stacks:
+        components = [row.component_id for row in stack.stack_components]
+        required = stack.stack_required_count if stack.stack_rule is StackRule.N_OF else len(components)
+        result.append(_Stack(stack.id, components, min(required or len(components), len(components)),
+                             stack.validity_months))
+    return result
+
+
+def _award(writer: _Writer, ids: _Ids, rng: random.Random, credential_id: int, teacher_id: int, email: str,
+           submission_id: int | None, issued_at: datetime, validity_months: int | None) -> None:
+    salt = f"{rng.getrandbits(64):016x}"
+    writer.add("award", {
+        "id": ids.take("award"), "uuid": _uuid(rng), "credential_id": credential_id,
+        "recipient_id": teacher_id, "submission_id": submission_id, "recipient_email": email,
+        "salt": salt, "identity_hash": identity_hash(email, salt), "issued_at": issued_at,
+        "expires_at": add_months(issued_at, validity_months) if validity_months else None,
+        "narrative": "", "evidence_public": False, "revoked_at": None, "revocation_reason": None,
+        "revoked_by_id": None, "flagged_at": None, "flag_reason": None,
+    })
 
 
 def _uuid(rng: random.Random) -> str:
