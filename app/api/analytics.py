@@ -7,7 +7,7 @@ table; both take the dashboards' filters as query arguments.
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError as SchemaError, fields, validate, validates_schema
+from marshmallow import RAISE, Schema, ValidationError as SchemaError, fields, validate, validates_schema
 
 from app.accounts.auth import api_user
 from app.analytics import services
@@ -17,6 +17,9 @@ from app.api.submissions import BEARER, errors
 
 
 class AnalyticsQuery(Schema):
+    class Meta:
+        unknown = RAISE
+
     start = fields.Date(load_default=None, metadata={"description": "First day (inclusive); all time when absent"})
     end = fields.Date(load_default=None, metadata={"description": "Last day (inclusive)"})
     school_id = fields.Integer(load_default=None, validate=validate.Range(min=1))

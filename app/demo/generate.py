@@ -517,9 +517,12 @@ def _review(writer: _Writer, ids: _Ids, rng: random.Random, micro: _Micro, submi
 
 
 def _advance_sequences(conn: Connection) -> None:
-    """On PostgreSQL, move each id sequence past the ids allocated here."""
+    """On PostgreSQL, move each id sequence past the ids allocated here, and refresh the
+    planner's statistics of the tables just filled (autovacuum may not have yet)."""
     if conn.dialect.name != "postgresql":
         return
+    for table in _TABLES.values():
+        conn.execute(text(f'ANALYZE "{table.name}"'))
     for name, table in _TABLES.items():
         if name == "user_role":
             continue
