@@ -68,6 +68,9 @@ def generate_command(teachers: int, seed: int, as_of) -> None:
     def report(done: int, total: int) -> None:
         click.echo(f"  {done:,} of {total:,} teachers ({time.monotonic() - started:.0f} s)", err=True)
 
-    result = generate_data(teachers=teachers, seed=seed, as_of=as_of.date() if as_of else None, progress=report)
+    try:
+        result = generate_data(teachers=teachers, seed=seed, as_of=as_of.date() if as_of else None, progress=report)
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from None
     db.session.commit()
     click.echo(f"Generated in {time.monotonic() - started:.1f} s: {result.summary()}.")

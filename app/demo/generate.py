@@ -112,13 +112,18 @@ _ORDER = ("school", "user", "user_role", "qualification", "calibration_attempt",
           "artifact", "impact_measure", "assignment", "review", "review_score", "decision", "award")
 
 
-def _load_micros(rng: random.Random) -> list[_Micro]:
-    credentials = db.session.scalars(
+def _demo_credentials(kind: CredentialKind, slugs: list[str]) -> list[Credential]:
+    """The published demo credentials of ``kind`` (version 1 of each demo slug), in id order."""
+    return list(db.session.scalars(
         select(Credential)
-        .where(Credential.kind == CredentialKind.MICRO, Credential.published.is_(True),
-               Credential.slug.in_([spec.slug for spec in catalog.MICROS]))
+        .where(Credential.kind == kind, Credential.published.is_(True), Credential.slug.in_(slugs),
+               Credential.version == 1)
         .order_by(Credential.id)
-    ).all()
+    ))
+
+
+def _load_micros(rng: random.Random) -> list[_Micro]:
+    credentials = _demo_credentials(CredentialKind.MICRO, [spec.slug for spec in catalog.MICROS])
     micros = []
     for credential in credentials:
         data_requirement = next(r for r in credential.requirements if r.kind is RequirementKind.DATA)
@@ -207,6 +212,10 @@ def generate_data(*, teachers: int, seed: int = 1, as_of: date | None = None,
     org = db.session.scalar(select(Organization).where(Organization.slug == catalog.ORGANIZATION.slug))
     if org is None:
         raise RuntimeError("load the demo catalog first (flask demo load)")
+    prefix = f"s{seed}"
+    taken = db.session.scalar(select(User.id).where(User.email.like(f"%.{prefix}@{GENERATED_DOMAIN}")).limit(1))
+    if taken is not None:
+        raise RuntimeError(f"seed {seed} was generated into this database already; use another --seed")
     micros = _load_micros(rng)
     stacks = _load_stacks()
     if not micros:
@@ -217,7 +226,6 @@ def generate_data(*, teachers: int, seed: int = 1, as_of: date | None = None,
     writer = _Writer(conn)
     password_hash = hash_password(catalog.DEMO_PASSWORD)
     start_day = as_of - timedelta(days=HISTORY_DAYS)
-    prefix = f"s{seed}"
 
     # Schools, then reviewers (calibrated peers and coaches) who review everyone else.
     school_ids = []
@@ -376,12 +384,7 @@ class _Stack:
 
 
 def _load_stacks() -> list[_Stack]:
-    stacks = db.session.scalars(
-        select(Credential)
-        .where(Credential.kind == CredentialKind.STACK, Credential.published.is_(True),
-               Credential.slug.in_([spec.slug for spec in catalog.STACKS]))
-        .order_by(Credential.id)
-    ).all()
+    stacks = _demo_credentials(CredentialKind.STACK, [spec.slug for spec in catalog.STACKS])
     result = []
     for stack in stacks:
         components = [row.component_id for row in stack.stack_components]
