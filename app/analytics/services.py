@@ -20,12 +20,12 @@ organization. Filters:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from app.accounts.models import Role, School, User, UserRole
@@ -141,7 +141,6 @@ class Scope:
     organization_id: int
     filters: Filters
     credential_kind: CredentialKind | None = CredentialKind.MICRO
-    _credentials: Select | None = field(default=None, init=False)
 
     def credentials(self) -> Select:
         """Ids of the credentials in scope (of the kind asked for)."""

@@ -1,4 +1,4 @@
-"""analyst role (program lead) and the indexes the analytics dashboards read through
+"""analyst role (program lead): the role CHECK constraints accept 'analyst'
 
 Revision ID: b7e3a1c94d20
 Revises: 3ace2f7cac00
@@ -19,15 +19,6 @@ NEW_ROLES = (*OLD_ROLES, "analyst")
 # (table, column, check constraint name) of every column holding a Role.
 ROLE_COLUMNS = (("user_role", "role", "ck_user_role_role"), ("invite_code", "role", "ck_invite_code_invite_role"))
 
-# (index name, table, columns) added for the analytics queries.
-INDEXES = (
-    ("ix_analytics_submission_credential_teacher", "submission",
-     ["credential_id", "teacher_id", "attempt", "status", "submitted_at"]),
-    ("ix_analytics_enrollment_credential_started", "enrollment", ["credential_id", "started_at", "user_id"]),
-    ("ix_analytics_award_credential_issued", "award", ["credential_id", "issued_at", "recipient_id"]),
-    ("ix_analytics_assignment_assigned", "assignment", ["assigned_at", "reviewer_id"]),
-)
-
 
 def _set_roles(roles: tuple[str, ...]) -> None:
     allowed = ", ".join(f"'{role}'" for role in roles)
@@ -39,13 +30,9 @@ def _set_roles(roles: tuple[str, ...]) -> None:
 
 def upgrade():
     _set_roles(NEW_ROLES)
-    for name, table, columns in INDEXES:
-        op.create_index(name, table, columns)
 
 
 def downgrade():
-    for name, table, _columns in INDEXES:
-        op.drop_index(name, table_name=table)
     op.execute("DELETE FROM user_role WHERE role = 'analyst'")
     op.execute("UPDATE invite_code SET role = 'teacher' WHERE role = 'analyst'")
     _set_roles(OLD_ROLES)
