@@ -33,8 +33,9 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
 
     configure_login(login_manager)
 
-    from app import accounts, credentials, dashboard, evidence, learning, reviewers
+    from app import accounts, analytics, credentials, dashboard, evidence, learning, reviewers
     from app.accounts import views as _accounts_views  # noqa: F401
+    from app.analytics import views as _analytics_views  # noqa: F401
     from app.api import register_api
     from app.credentials import views as _credentials_views  # noqa: F401
     from app.credentials import openbadges
@@ -53,6 +54,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app.register_blueprint(evidence.bp)
     app.register_blueprint(reviewers.bp)
     app.register_blueprint(dashboard.bp)
+    app.register_blueprint(analytics.bp)
     register_api(app, api)
     openbadges.install_assertion_cache(app)
 

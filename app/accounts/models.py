@@ -19,10 +19,11 @@ class Role(str, enum.Enum):
     DESIGNER = "designer"
     ADMIN = "admin"
     HR = "hr"
+    ANALYST = "analyst"  # a program lead: reads the analytics dashboards
 
     @property
     def label(self) -> str:
-        return {"hr": "HR / verifier"}.get(self.value, self.value.capitalize())
+        return {"hr": "HR / verifier", "analyst": "Program lead (analyst)"}.get(self.value, self.value.capitalize())
 
 
 class Organization(TimestampMixin, Base):

@@ -181,6 +181,8 @@ USERS: tuple[UserSpec, ...] = (
              note="Authors the framework and credentials"),
     UserSpec(f"hr@{_DOMAIN}", "Marcus Bell", frozenset({Role.HR}), None,
              note="HR officer: verifies credentials"),
+    UserSpec(f"lead@{_DOMAIN}", "Ines Moreau", frozenset({Role.ANALYST}), None,
+             note="Program lead: reads the analytics dashboards"),
     UserSpec(f"coach.cedar@{_DOMAIN}", "Elena Torres", frozenset({Role.COACH}), CEDAR_HOLLOW,
              reviews_as=ReviewerRole.COACH, note="Instructional coach, qualified on every micro"),
     UserSpec(f"coach.millbrook@{_DOMAIN}", "James Okafor", frozenset({Role.COACH}), MILLBROOK,

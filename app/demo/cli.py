@@ -49,3 +49,28 @@ def accounts_command(as_json: bool) -> None:
         cells = [str(cell).ljust(width) for cell, width in zip(row, widths, strict=False)]
         click.echo("  ".join([*cells, row[-1]]))
     click.echo(f"\nPassword for every demo account: {catalog.DEMO_PASSWORD}")
+
+
+@demo_cli.command("generate")
+@click.option("--teachers", type=click.IntRange(min=1), required=True, help="How many teachers to add.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same data.")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="The day the history ends (default: today, UTC); fixes the dates for a repeatable run.")
+def generate_command(teachers: int, seed: int, as_of) -> None:
+    """Add a large realistic data set (about ten attempts per teacher) on top of the demo catalog."""
+    import time
+
+    from app.demo.generate import generate_data
+
+    started = time.monotonic()
+    load_demo()
+
+    def report(done: int, total: int) -> None:
+        click.echo(f"  {done:,} of {total:,} teachers ({time.monotonic() - started:.0f} s)", err=True)
+
+    try:
+        result = generate_data(teachers=teachers, seed=seed, as_of=as_of.date() if as_of else None, progress=report)
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"Generated in {time.monotonic() - started:.1f} s: {result.summary()}.")

@@ -15,6 +15,7 @@ VISITORS = [ANON, *[r.value for r in Role]]
 PUBLIC = "public"  # anyone, no login
 LOGGED_IN = "logged_in"  # any logged-in user; anonymous is sent to the login page
 ADMIN = "admin"  # admins only; others 403, anonymous to the login page
+ANALYTICS = "analytics"  # admins and program leads (analyst); others 403, anonymous to the login page
 GUEST_ONLY = "guest_only"  # login/register: logged-in users are redirected home
 TOKEN = "token"  # API: bearer token required, the session cookie is ignored
 ANY_POST = "any_post"  # POST endpoints answering everyone (validation decides)
@@ -38,6 +39,10 @@ def expected_statuses(access: str, visitor: str) -> set[int]:
         if anonymous:
             return {302}
         return {200, 302, 422} if visitor == Role.ADMIN.value else {403}
+    if access == ANALYTICS:
+        if anonymous:
+            return {302}
+        return {200, 302} if visitor in (Role.ADMIN.value, Role.ANALYST.value) else {403}
     if access == GUEST_ONLY:
         return {200} if anonymous else {302}
     if access == TOKEN:
@@ -65,5 +70,7 @@ def check_access(app, org, visitor: str, method: str, url: str, access: str, fac
         client = app.test_client(user=factories.user(roles={Role(visitor)}, organization=org))
     response = client.open(url, method=method, data={} if method == "POST" else None)
     assert response.status_code in expected_statuses(access, visitor), (visitor, method, url, response.status_code)
-    if response.status_code == 302 and visitor == ANON and (access in {LOGGED_IN, ADMIN, OWNER_READ, OWNER_WRITE} or access.startswith("roles:")):
+    if response.status_code == 302 and visitor == ANON and (
+        access in {LOGGED_IN, ADMIN, ANALYTICS, OWNER_READ, OWNER_WRITE} or access.startswith("roles:")
+    ):
         assert "/login" in response.headers["Location"]
