@@ -35,7 +35,7 @@ def _authenticate() -> None:
 
 
 def register_api(app: Flask, api: Api) -> None:
-    from app.api import accounts, catalog, submissions  # noqa: F401  (routes)
+    from app.api import accounts, authoring, catalog, submissions  # noqa: F401  (routes)
 
     csrf.exempt(bp)
     api.register_blueprint(bp)
