@@ -392,7 +392,7 @@ def credential_import():
 
 
 def _credential_form(credential, *, data=None) -> forms.CredentialForm:
-    form = forms.CredentialForm(obj=credential, data=data)
+    form = forms.CredentialForm(obj=credential if request.method == "GET" else None, data=data)
     if request.method == "GET":
         form.tags.data = ", ".join(credential.tags or [])
         form.competency_ids.data = [c.id for c in credential.competencies]
