@@ -246,7 +246,8 @@ def apply_document(author: User, credential: Credential, doc: dict[str, Any], *,
             ids.append(component.id)
         data = editors.StackData(rule=StackRule(stack.get("rule") or "all"), component_ids=ids,
                                  required_count=stack.get("required_count"))
-        components = editors.check_stack(author, credential, data)
+        # A stack may start empty (its components are picked later); any given must make a valid stack.
+        components = editors.check_stack(author, credential, data) if ids else []
         credential.stack_rule = data.rule
         credential.stack_required_count = data.required_count if data.rule is StackRule.N_OF else None
         credential.stack_components = [StackComponent(component=c, position=i) for i, c in enumerate(components)]
