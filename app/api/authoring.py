@@ -18,7 +18,7 @@ from app.api import bp
 from app.api.submissions import BEARER, _writer
 from app.credentials.authoring import services as svc
 from app.credentials.authoring.document import CredentialDocument, SectionDoc
-from app.credentials.models import CoachRule, CredentialKind, StackRule  # noqa: F401  (documented enums)
+from app.credentials.models import StackRule
 from app.credentials.policies import require_author
 from app.errors import ErrorSchema
 from app.extensions import db

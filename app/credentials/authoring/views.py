@@ -752,6 +752,7 @@ def stack(credential_id: int):
             form.component_ids.choices.append((sc.component_id, f"{sc.component.name} (not published)"))
     if request.method == "GET":
         form.rule.data = (credential.stack_rule or StackRule.ALL).value
+        form.required_count.data = credential.stack_required_count
         form.component_ids.data = current_ids
     return _edit_page(form, credential, lambda: svc.save_stack(
         author=current_user, credential=credential, data=svc.StackData(
