@@ -40,6 +40,8 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from app.credentials import views as _credentials_views  # noqa: F401
     from app.credentials import openbadges
     from app.credentials.openbadges import views as _openbadges_views  # noqa: F401
+    from app.credentials.authoring import bp as authoring_bp
+    from app.credentials.authoring import views as _authoring_views  # noqa: F401
     from app.dashboard import views as _dashboard_views  # noqa: F401
     from app.evidence import views as _evidence_views  # noqa: F401
     from app.learning import views as _learning_views  # noqa: F401
@@ -50,6 +52,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app.register_blueprint(accounts.bp)
     app.register_blueprint(credentials.bp)
     app.register_blueprint(openbadges.bp)
+    app.register_blueprint(authoring_bp)
     app.register_blueprint(learning.bp)
     app.register_blueprint(evidence.bp)
     app.register_blueprint(reviewers.bp)

@@ -21,6 +21,7 @@ TOKEN = "token"  # API: bearer token required, the session cookie is ignored
 ANY_POST = "any_post"  # POST endpoints answering everyone (validation decides)
 OWNER_READ = "owner_read"  # someone else's evidence: admins may read, everyone else 403
 OWNER_WRITE = "owner_write"  # someone else's evidence: only its owner may change it, admins included 403
+AUTHOR = "author"  # catalog authoring: designers and admins of the organization; others 403
 
 
 def roles(*names: Role) -> str:
@@ -43,6 +44,10 @@ def expected_statuses(access: str, visitor: str) -> set[int]:
         if anonymous:
             return {302}
         return {200, 302} if visitor in (Role.ADMIN.value, Role.ANALYST.value) else {403}
+    if access == AUTHOR:
+        if anonymous:
+            return {302}
+        return {200, 302, 400, 409, 422} if visitor in (Role.DESIGNER.value, Role.ADMIN.value) else {403}
     if access == GUEST_ONLY:
         return {200} if anonymous else {302}
     if access == TOKEN:
@@ -71,6 +76,6 @@ def check_access(app, org, visitor: str, method: str, url: str, access: str, fac
     response = client.open(url, method=method, data={} if method == "POST" else None)
     assert response.status_code in expected_statuses(access, visitor), (visitor, method, url, response.status_code)
     if response.status_code == 302 and visitor == ANON and (
-        access in {LOGGED_IN, ADMIN, ANALYTICS, OWNER_READ, OWNER_WRITE} or access.startswith("roles:")
+        access in {LOGGED_IN, ADMIN, ANALYTICS, AUTHOR, OWNER_READ, OWNER_WRITE} or access.startswith("roles:")
     ):
         assert "/login" in response.headers["Location"]

@@ -3,6 +3,7 @@
 from app.credentials.models.award import Award, stack_award_component
 from app.credentials.models.credential import (
     Credential,
+    CredentialAdoption,
     CredentialKind,
     Requirement,
     RequirementKind,
@@ -31,6 +32,7 @@ __all__ = [
     "CoachRule",
     "Competency",
     "Credential",
+    "CredentialAdoption",
     "CredentialKind",
     "Criterion",
     "DecisionPolicy",

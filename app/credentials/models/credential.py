@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import Organization, User
 from app.credentials.models.framework import Competency
-from app.db import Base, TimestampMixin, UTCDateTime, str_enum
+from app.db import Base, TimestampMixin, UTCDateTime, str_enum, utcnow
 
 if TYPE_CHECKING:
     from app.credentials.models.rubric import CalibrationExemplar, DecisionPolicy, Rubric
@@ -87,8 +87,14 @@ class Credential(TimestampMixin, Base):
     published: Mapped[bool] = mapped_column(Boolean, default=False)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # Sharing: offered to other organizations (they may adopt it as is, or copy it).
+    offered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A copy adapted from another organization's credential credits its source.
+    source_credential_id: Mapped[int | None] = mapped_column(ForeignKey("credential.id"), index=True)
+    source_credit: Mapped[str] = mapped_column(String(500), default="")
 
     issuer: Mapped[Organization] = relationship()
+    source_credential: Mapped[Credential | None] = relationship(remote_side=[id])
     created_by: Mapped[User | None] = relationship()
     competencies: Mapped[list[Competency]] = relationship(
         secondary=credential_competency, order_by=Competency.position
@@ -117,6 +123,25 @@ class Credential(TimestampMixin, Base):
 
     def __repr__(self) -> str:
         return f"<Credential {self.slug} v{self.version}>"
+
+
+class CredentialAdoption(Base):
+    """An organization offering another organization's credential as is (the issuer stays the author).
+
+    Points at the version adopted; the newest published version of its slug is what is offered."""
+
+    __tablename__ = "credential_adoption"
+    __table_args__ = (UniqueConstraint("organization_id", "credential_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
+    credential_id: Mapped[int] = mapped_column(ForeignKey("credential.id", ondelete="CASCADE"), index=True)
+    adopted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    adopted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    organization: Mapped[Organization] = relationship()
+    credential: Mapped[Credential] = relationship()
+    adopted_by: Mapped[User | None] = relationship()
 
 
 class Requirement(Base):

@@ -44,6 +44,7 @@ class Competency(TimestampMixin, Base):
     domain: Mapped[str] = mapped_column(String(120), default="")
     external_url: Mapped[str | None] = mapped_column(String(500))
     source_identifier: Mapped[str | None] = mapped_column(String(200))
+    source_uri: Mapped[str | None] = mapped_column(String(500))
     position: Mapped[int] = mapped_column(Integer, default=0)
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
