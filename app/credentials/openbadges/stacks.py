@@ -34,8 +34,7 @@ def _stacks_listing(slug: str) -> list[Credential]:
         .join(component, StackComponent.component_id == component.id)
         .where(component.slug == slug)
         .options(selectinload(Credential.stack_components).selectinload(StackComponent.component))
-        .distinct()
-    ))
+    ).unique())  # in Python: DISTINCT cannot compare the JSON tags column on PostgreSQL
 
 
 def _valid_awards_by_slug(recipient_id: int, slugs: list[str]) -> dict[str, Award]:
