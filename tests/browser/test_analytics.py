@@ -8,7 +8,7 @@ import pytest
 from tests.browser.test_accessibility import _violations
 from tests.factories import PASSWORD
 
-pytest_plugins = ["tests.analytics.conftest"]
+from tests.analytics.program import program  # noqa: F401  (pytest fixture)
 
 
 @pytest.fixture
