@@ -60,7 +60,7 @@ def _reader():
 
 
 @bp.route("/analytics/<any(credentials, reviewers, impact, equity):name>", methods=["GET"])
-@bp.arguments(AnalyticsQuery, location="query")
+@bp.arguments(AnalyticsQuery, location="query", unknown=RAISE)
 @bp.response(200, DashboardOut)
 @bp.doc(security=BEARER)
 @errors(422)
@@ -70,7 +70,7 @@ def get_analytics_dashboard(args: dict, name: str):
 
 
 @bp.route("/analytics/<any(credentials, reviewers, impact, equity):name>/<table>", methods=["GET"])
-@bp.arguments(AnalyticsQuery, location="query")
+@bp.arguments(AnalyticsQuery, location="query", unknown=RAISE)
 @bp.response(200, TableOut)
 @bp.doc(security=BEARER)
 @errors(422)

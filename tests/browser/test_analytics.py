@@ -8,7 +8,7 @@ import pytest
 from tests.browser.test_accessibility import _violations
 from tests.factories import PASSWORD
 
-from tests.analytics.conftest import program  # noqa: F401  (fixture shared with the figure tests)
+from tests.analytics.program import program  # noqa: F401  (pytest fixture)
 
 
 @pytest.fixture
