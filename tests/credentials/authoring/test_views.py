@@ -153,3 +153,15 @@ def test_editor_page_query_count_does_not_grow_with_the_rubric(app, designer):
     count(small.id)  # the first request also loads the logged-in user
     assert count(large.id) == count(small.id)
     assert count(large.id) <= 25
+
+
+def test_editor_links_to_the_badge_image_page(app, designer):
+    from tests.credentials.authoring.conftest import build_draft
+
+    client = _client(app, designer)
+    credential = build_draft(designer, name="Badge Look", criteria=1)
+    page = client.get(f"/author/credentials/{credential.id}").get_data(as_text=True)
+    upload = f"/credentials/manage/{credential.id}/badge-image"
+    assert upload in page and f"/ob/badges/{credential.id}/image.png" in page
+    assert client.get(upload).status_code == 200
+    assert client.get(f"/ob/badges/{credential.id}/image.png").mimetype == "image/png"
