@@ -332,12 +332,17 @@ def test_a_stale_draft_object_cannot_be_changed_after_submit(app, teacher, draft
 def test_withdraw_before_review_then_start_again_carries_the_evidence(teacher, credential, parts):
     submission = _submitted(teacher, credential, parts)
     withdrawn = []
-    submission_withdrawn.connect(lambda sender, **kw: withdrawn.append(sender.id), weak=False)
+
+    def receiver(sender, **kwargs):
+        withdrawn.append(sender.id)
+
+    # Connect and disconnect only this receiver: the review workflow's receivers must stay.
+    submission_withdrawn.connect(receiver)
     try:
         services.withdraw_attempt(teacher=teacher, submission=submission)
         db.session.commit()
     finally:
-        submission_withdrawn.receivers.clear()
+        submission_withdrawn.disconnect(receiver)
     assert submission.status is SubmissionStatus.WITHDRAWN and submission.withdrawn_at and withdrawn == [submission.id]
     with pytest.raises(Conflict):
         services.withdraw_attempt(teacher=teacher, submission=submission)
