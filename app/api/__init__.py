@@ -16,6 +16,22 @@ bp = Blueprint(
 )
 
 
+#: The OpenAPI security requirement of every token-protected call.
+BEARER = [{"bearerAuth": []}]
+
+
+def writer():
+    """The token's user, who must hold the write scope (PermissionDenied otherwise)."""
+    from app.accounts.auth import api_user
+    from app.errors import PermissionDenied
+
+    user = api_user()
+    token = g.get("api_token")
+    if token is not None and "write" not in (token.scopes or []):
+        raise PermissionDenied("This token has no write scope.")
+    return user
+
+
 def public(view: Callable) -> Callable:
     """Mark an API view as answering without a bearer token; every other view requires one."""
     view.api_public = True

@@ -12,8 +12,8 @@ from marshmallow import RAISE, Schema, ValidationError as SchemaError, fields, v
 from app.accounts.auth import api_user
 from app.analytics import services
 from app.analytics.policies import ANALYTICS_ROLES, require_analytics
-from app.api import bp
-from app.api.submissions import BEARER, errors
+from app.api import BEARER, bp
+from app.api.submissions import errors
 
 
 class AnalyticsQuery(Schema):

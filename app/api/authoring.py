@@ -14,8 +14,7 @@ from marshmallow import Schema, fields, validate
 
 from app.accounts.models import Role
 from app.accounts.auth import api_user
-from app.api import bp
-from app.api.submissions import BEARER, _writer
+from app.api import BEARER, bp, writer
 from app.credentials.authoring import services as svc
 from app.credentials.authoring.document import CredentialDocument, SectionDoc
 from app.credentials.models import StackRule
@@ -32,7 +31,7 @@ def _reader():
 
 
 def _author():
-    return require_author(_writer())
+    return require_author(writer())
 
 
 def errors(*statuses: int):

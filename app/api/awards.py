@@ -6,13 +6,11 @@ from marshmallow import Schema, fields, validate
 
 from app.accounts.auth import api_user
 from app.accounts.models import Role
-from app.api import bp
+from app.api import BEARER, bp
 from app.api.schemas import ErrorEnvelope
 from app.credentials.openbadges import services
 from app.credentials.openbadges.urls import award_urls
 from app.extensions import db
-
-BEARER = [{"bearerAuth": []}]
 
 
 class AwardUrls(Schema):

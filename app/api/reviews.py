@@ -8,9 +8,9 @@ reviews as coach), nor other reviews before her own is in.
 from __future__ import annotations
 
 from app.accounts.auth import api_user
-from app.api import bp
+from app.api import BEARER, bp, writer
 from app.api.schemas import AssignmentDetail, AssignmentOut, AssignmentPage, DeclineIn, ReviewIn, ReviewOut
-from app.api.submissions import BEARER, _writer, errors
+from app.api.submissions import errors
 from app.extensions import db
 from app.reviewers import services
 
@@ -41,7 +41,7 @@ def get_assignment(assignment_id: int):
 def post_review(data: dict, assignment_id: int):
     """Send the review (``draft: true`` saves it without sending). 422 with ``fields``
     (``criterion-<id>``, ``comment-<id>``, ``feedback``) when a level or a required comment is missing."""
-    user = _writer()
+    user = writer()
     assignment = services.get_assignment_or_403(user, assignment_id)
     scores = [services.ScoreInput(s["criterion_id"], s["level_id"], s.get("comment", "")) for s in data["scores"]]
     review = services.record_review(reviewer=user, assignment=assignment, scores=scores, feedback=data["feedback"],
@@ -57,7 +57,7 @@ def post_review(data: dict, assignment_id: int):
 @errors(409, 422)
 def decline_assignment(data: dict, assignment_id: int):
     """Give the assignment back with a reason; another reviewer is assigned at once."""
-    user = _writer()
+    user = writer()
     assignment = services.get_assignment_or_403(user, assignment_id)
     services.decline_assignment(reviewer=user, assignment=assignment, reason=data["reason"])
     db.session.commit()

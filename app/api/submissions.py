@@ -7,11 +7,11 @@ admins) and changeable only by its owner while it is a draft.
 
 from __future__ import annotations
 
-from flask import g, request
+from flask import request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.api import bp
+from app.api import BEARER, bp, writer
 from app.accounts.auth import api_user
 from app.api.schemas import (
     ArtifactIn,
@@ -23,23 +23,11 @@ from app.api.schemas import (
     SubmissionPage,
 )
 from app.credentials.models import Credential, Requirement
-from app.errors import NotFound, PermissionDenied, ValidationError
+from app.errors import NotFound, ValidationError
 from app.evidence import policies, services
 from app.evidence.files import download_response
 from app.evidence.models import Artifact, Submission
 from app.extensions import db
-
-BEARER = [{"bearerAuth": []}]
-
-
-def _writer():
-    """The token's user, who must hold the write scope."""
-    user = api_user()
-    token = g.get("api_token")
-    if token is not None and "write" not in (token.scopes or []):
-        raise PermissionDenied("This token has no write scope.")
-    return user
-
 
 def _own_submission(user, submission_id: int) -> Submission:
     return policies.get_own_submission_or_403(user, submission_id)
@@ -99,7 +87,7 @@ def create_submission(data: dict):
     """Start (or reopen) the caller's draft attempt at a published micro credential.
 
     201 with a new draft; 200 with the attempt already in progress."""
-    user = _writer()
+    user = writer()
     credential = db.session.get(Credential, data["credential_id"])
     if credential is None or not credential.published:
         raise NotFound("No published credential has that id.")
@@ -146,7 +134,7 @@ def get_submission(submission_id: int):
 def add_artifact(submission_id: int):
     """Add evidence to a draft: a file (multipart ``requirement_id`` + ``file``) or
     JSON ``{requirement_id, kind: text|link|data, ...}``."""
-    user = _writer()
+    user = writer()
     submission = _own_submission(user, submission_id)
     if request.mimetype == "multipart/form-data":
         upload = request.files.get("file")
@@ -182,7 +170,7 @@ def add_artifact(submission_id: int):
 @errors(409)
 def delete_artifact(artifact_id: int):
     """Remove a piece of evidence from a draft (its file goes when nothing else uses it)."""
-    user = _writer()
+    user = writer()
     artifact = policies.get_own_artifact_or_403(user, artifact_id)
     services.remove_artifact(teacher=user, artifact=artifact)
     db.session.commit()
@@ -204,7 +192,7 @@ def download_artifact(artifact_id: int):
 def submit_submission(submission_id: int):
     """Submit the draft for review. 422 with ``fields`` naming each missing part
     (``requirement-<id>``); a resubmission needs ``change_note`` saved first."""
-    user = _writer()
+    user = writer()
     submission = _own_submission(user, submission_id)
     services.submit_attempt(teacher=user, submission=submission)
     db.session.commit()
@@ -217,7 +205,7 @@ def submit_submission(submission_id: int):
 @errors(409)
 def withdraw_submission(submission_id: int):
     """Withdraw a submitted attempt before review starts."""
-    user = _writer()
+    user = writer()
     submission = _own_submission(user, submission_id)
     services.withdraw_attempt(teacher=user, submission=submission)
     db.session.commit()
@@ -231,7 +219,7 @@ def withdraw_submission(submission_id: int):
 @errors(409, 422)
 def resubmit_submission(data: dict, submission_id: int):
     """After "not yet": open the next attempt as a draft, carrying forward the kept artifacts."""
-    user = _writer()
+    user = writer()
     previous = _own_submission(user, submission_id)
     submission = services.resubmit(
         teacher=user, previous=previous, keep_artifact_ids=data["keep_artifact_ids"], change_note=data["change_note"]
