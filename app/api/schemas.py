@@ -164,13 +164,21 @@ class ArtifactOut(Schema):
     text = fields.String(attribute="text_md", allow_none=True)
     url = fields.String(allow_none=True)
     title = fields.String(allow_none=True)
-    original_name = fields.String(allow_none=True)
+    original_name = fields.Method("_file_name", metadata={
+        "description": "The teacher's file name for her and admins; a neutral evidence-<id>.<ext> for reviewers"})
     content_type = fields.String(allow_none=True)
     size = fields.Integer(allow_none=True)
     sha256 = fields.String(allow_none=True)
     carried_forward = fields.Function(lambda a: a.carried_from_id is not None)
     rows = fields.List(fields.Nested(MeasureIO), attribute="measures")
     download_url = fields.Method("_download_url")
+
+    def _file_name(self, artifact) -> str | None:
+        from flask import g
+
+        from app.evidence.policies import file_name_for
+
+        return file_name_for(g.get("api_user"), artifact)
 
     def _download_url(self, artifact) -> str | None:
         from flask import url_for

@@ -174,7 +174,8 @@ def delete_artifact(artifact_id: int):
 def download_artifact(artifact_id: int):
     """The file of a file artifact: a redirect to a short-lived link (S3) or the bytes."""
     user = api_user()
-    return download_response(policies.get_artifact_or_403(user, artifact_id))
+    artifact = policies.get_artifact_or_403(user, artifact_id)
+    return download_response(artifact, name=policies.file_name_for(user, artifact))
 
 
 @bp.route("/submissions/<int:submission_id>/submit", methods=["POST"])

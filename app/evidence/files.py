@@ -42,22 +42,20 @@ def _stored_file(artifact: Artifact) -> str:
     return artifact.storage_key
 
 
-def download_response(artifact: Artifact) -> Response:
-    """A file artifact as a download: a redirect to a presigned link that lives
-    ``STORAGE_DOWNLOAD_URL_EXPIRES`` seconds (S3), or the bytes as an attachment.
-    The caller has checked that the user may view ``artifact``."""
+def download_response(artifact: Artifact, *, name: str | None) -> Response:
+    """A file artifact as a download named ``name`` (``policies.file_name_for``): a redirect to a
+    presigned link that lives ``STORAGE_DOWNLOAD_URL_EXPIRES`` seconds (S3), or the bytes as an
+    attachment. The caller has checked that the user may view ``artifact``."""
     key = _stored_file(artifact)
     url = get_storage().url_for_download(
         key, expires=current_app.config["STORAGE_DOWNLOAD_URL_EXPIRES"],
-        filename=artifact.original_name, content_type=artifact.content_type,
+        filename=name, content_type=artifact.content_type,
     )
     if url is not None:
         response = redirect(url, code=302)
         response.headers["Cache-Control"] = NO_STORE
         return response
-    return stream_file(
-        key, mimetype=artifact.content_type or "application/octet-stream", as_attachment=True, name=artifact.original_name
-    )
+    return stream_file(key, mimetype=artifact.content_type or "application/octet-stream", as_attachment=True, name=name)
 
 
 def thumbnail_response(artifact: Artifact) -> Response:

@@ -108,6 +108,17 @@ class Artifact(TimestampMixin, Base):
 
     submission: Mapped[Submission] = relationship(back_populates="artifacts")
     requirement: Mapped[Requirement] = relationship()
+
+    @property
+    def neutral_name(self) -> str:
+        """A file name that says nothing about the teacher (``evidence-<id>.<ext>``): what reviewers
+        see, since a name like "Ada Lopez lesson.pdf" would end a blind review."""
+        ext = ""
+        if self.original_name and "." in self.original_name:
+            candidate = self.original_name.rsplit(".", 1)[1].lower()
+            if candidate.isalnum() and len(candidate) <= 10:
+                ext = "." + candidate
+        return f"evidence-{self.id}{ext}"
     measures: Mapped[list[ImpactMeasure]] = relationship(
         back_populates="artifact", order_by="ImpactMeasure.position", cascade="all, delete-orphan"
     )

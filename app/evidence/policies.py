@@ -64,6 +64,16 @@ def can_view_artifact(user: Any, artifact: Artifact) -> bool:
     return can_view_submission(user, artifact.submission)
 
 
+def file_name_for(user: Any, artifact: Artifact) -> str | None:
+    """The name ``user`` is shown (and downloads) a file as: the teacher's own name for the owner and
+    admins; a neutral name for everyone else (reviewers, coaches), since file names can identify her."""
+    if artifact.storage_key is None and artifact.original_name is None:
+        return None
+    if _is_user(user) and (artifact.submission.teacher_id == user.id or user.has_role(Role.ADMIN)):
+        return artifact.original_name
+    return artifact.neutral_name
+
+
 def can_edit_submission(user: Any, submission: Submission) -> bool:
     """Only the owner, only while the attempt is a draft (services enforce the same)."""
     return is_owner(user, submission) and submission.status is SubmissionStatus.DRAFT
@@ -108,6 +118,7 @@ def get_artifact_or_403(user: Any, artifact_id: int) -> Artifact:
 
 __all__ = [
     "ViewerRule",
+    "file_name_for",
     "can_edit_submission",
     "can_view_artifact",
     "can_view_submission",

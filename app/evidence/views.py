@@ -37,6 +37,7 @@ from app.evidence.forms import (
 from app.evidence.models import Artifact, Submission, SubmissionStatus
 from app.evidence.policies import (
     can_edit_submission,
+    file_name_for,
     get_artifact_or_403,
     get_own_artifact_or_403,
     get_own_submission_or_403,
@@ -83,6 +84,12 @@ def _number_filter(value: float | None) -> str:
 @bp.app_template_filter("evidence_date")
 def _date_filter(value: datetime | None) -> str:
     return f"{value.day} {value:%B %Y}" if value else ""
+
+
+@bp.app_template_global("evidence_file_name")
+def _file_name(artifact: Artifact) -> str | None:
+    """The file's name as the person looking may see it (neutral for reviewers)."""
+    return file_name_for(current_user, artifact)
 
 
 @bp.app_template_global("evidence_change")
@@ -557,7 +564,8 @@ def _file_artifact(artifact_id: int) -> Artifact:
 @bp.get("/artifacts/<int:artifact_id>/download")
 @login_required
 def download(artifact_id: int):
-    return download_response(_file_artifact(artifact_id))
+    artifact = _file_artifact(artifact_id)
+    return download_response(artifact, name=file_name_for(_me(), artifact))
 
 
 @bp.get("/artifacts/<int:artifact_id>/thumbnail")

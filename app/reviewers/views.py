@@ -159,16 +159,9 @@ def inline_pdf(artifact_id: int):
     artifact = get_artifact_or_403(_me(), artifact_id)
     if artifact.content_type != PDF or not artifact.storage_key:
         raise NotFound("Only PDF evidence opens inline.")
-    from app.storage import get_storage
-    from flask import send_file
+    from app.evidence.files import stream_file
 
-    try:
-        handle = get_storage().open(artifact.storage_key)
-    except FileNotFoundError:
-        raise NotFound("This file is missing from storage.") from None
-    response = send_file(handle, mimetype=PDF, as_attachment=False, conditional=False, etag=False, max_age=0)
-    response.headers["Content-Disposition"] = "inline"
-    response.headers["Cache-Control"] = "private, no-store"
+    response = stream_file(artifact.storage_key, mimetype=PDF, as_attachment=False, name=None)
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'self'"
     return response

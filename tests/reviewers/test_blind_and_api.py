@@ -137,3 +137,39 @@ def test_scoring_page_round_trip(app, world):
     assert client.post(f"/reviews/assignments/{first.id}", data=form).status_code == 302
     db.session.expire_all()
     assert first.status is AssignmentStatus.COMPLETED
+
+
+def test_reviewers_never_see_the_teachers_file_names(app, world):
+    """A file named after the teacher would end a blind review: reviewers see evidence-<id>.<ext>
+    on the pages, in the API and in the download's file name; the teacher and admins see hers."""
+    from app.accounts.models import Role
+    from app.evidence.models import Artifact
+    from tests import factories
+
+    submission = fill_and_submit(world.teacher, world.credential)
+    first, _ = _assignments(submission)
+    named = db.session.scalar(select(Artifact).where(Artifact.submission_id == submission.id,
+                                                     Artifact.storage_key.is_not(None)))
+    named.original_name = "Tina Teacher North School.png"  # as if she had uploaded it under that name
+    db.session.commit()
+    neutral = f"evidence-{named.id}.png"
+
+    peer = app.test_client(user=first.reviewer)
+    page = peer.get(f"/reviews/assignments/{first.id}").get_data(as_text=True)
+    assert neutral in page and "Tina Teacher North School" not in page
+    download = peer.get(f"/artifacts/{named.id}/download")
+    assert download.status_code == 200 and neutral in download.headers["Content-Disposition"]
+    assert "Tina" not in download.headers["Content-Disposition"]
+    headers = _token(first.reviewer)
+    client = app.test_client()
+    for url in (f"/api/v1/assignments/{first.id}", f"/api/v1/submissions/{submission.id}"):
+        body = client.get(url, headers=headers).get_data(as_text=True)
+        assert neutral in body and "Tina Teacher North School" not in body, url
+    api_download = client.get(f"/api/v1/artifacts/{named.id}/download", headers=headers)
+    assert neutral in api_download.headers["Content-Disposition"]
+
+    owner = app.test_client(user=world.teacher)
+    assert "Tina Teacher North School.png" in owner.get(f"/submissions/{submission.id}").get_data(as_text=True)
+    assert "Tina" in owner.get(f"/artifacts/{named.id}/download").headers["Content-Disposition"]
+    admin = app.test_client(user=factories.user(roles={Role.ADMIN}, organization=world.org))
+    assert "Tina" in admin.get(f"/artifacts/{named.id}/download").headers["Content-Disposition"]
