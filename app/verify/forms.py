@@ -18,7 +18,7 @@ class VerifyForm(FlaskForm):
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
-        if ok and not (self.text.data or "").strip() and not self.file.data:
+        if not (self.text.data or "").strip() and not self.file.data:
             self.text.errors = list(self.text.errors) + [
                 "Paste a badge link, id, JSON or JWS here, or choose a badge image below."]
             return False

@@ -780,7 +780,7 @@ def _finish(answers: list[Answer], emails: list[str | None]) -> None:
     for answer, email in zip(answers, emails):
         if answer.award is not None:
             answer.earner = names.get(answer.award.id)
-        if answer.receipt_payload is not None or answer.status == "malformed":
+        if answer.kind.endswith("receipt") or answer.status == "malformed":
             continue
         _check_recipient(answer, (email or "").strip(), addresses)
 
