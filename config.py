@@ -42,6 +42,8 @@ class Config:
     # Accounts
     REGISTRATION_MODE = os.environ.get("REGISTRATION_MODE", "open")  # "open" or "invite"
     API_TOKEN_DAYS = _env_int("API_TOKEN_DAYS", 30)
+    # How long the link that confirms a further e-mail address stays valid.
+    EMAIL_VERIFICATION_HOURS = _env_int("EMAIL_VERIFICATION_HOURS", 48)
     # argon2id cost; tests lower it, production keeps the library's recommended defaults.
     ARGON2_TIME_COST = _env_int("ARGON2_TIME_COST", 3)
     ARGON2_MEMORY_COST = _env_int("ARGON2_MEMORY_COST", 65536)

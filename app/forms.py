@@ -7,6 +7,10 @@ from flask_wtf import FlaskForm
 from app.errors import ValidationError
 
 
+class ActionForm(FlaskForm):
+    """A button that changes state: only the CSRF token."""
+
+
 def apply_validation_error(form: FlaskForm, exc: ValidationError) -> None:
     """Show a service's ValidationError next to the field it names (or on the form)."""
     for name, messages in (exc.fields or {None: [exc.message]}).items():

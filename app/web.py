@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
+
+
+def site_url(endpoint: str, **values: object) -> str:
+    """``BASE_URL`` + the path of ``endpoint``: the public address, also outside a request
+    (mail sent from the CLI or a worker). Never built from the request's Host header."""
+    adapter = current_app.url_map.bind("localhost")
+    return current_app.config["BASE_URL"].rstrip("/") + adapter.build(endpoint, values)
 
 
 def set_security_headers(response: Response) -> Response:
@@ -26,8 +33,6 @@ def set_security_headers(response: Response) -> Response:
 
 
 def _hsts_enabled() -> bool:
-    from flask import current_app
-
     return bool(current_app.config.get("HSTS_ENABLED"))
 
 

@@ -56,6 +56,17 @@ class ChangePasswordForm(FlaskForm):
                             render_kw={"autocomplete": "new-password"})
 
 
+class AddEmailForm(FlaskForm):
+    email = EmailField("Another e-mail address", validators=[DataRequired(), Email(), Length(max=320)],
+                       description="For example your personal address, so your badges stay yours when you change schools.",
+                       render_kw={"autocomplete": "email"})
+
+
+class MakePrimaryForm(FlaskForm):
+    password = PasswordField("Your password", validators=[DataRequired()],
+                             render_kw={"autocomplete": "current-password"})
+
+
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()

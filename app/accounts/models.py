@@ -1,4 +1,5 @@
-"""Organizations (Open Badges issuers), schools, users with roles, API tokens, invites."""
+"""Organizations (Open Badges issuers), schools, users with roles, further e-mail addresses,
+API tokens, invites."""
 
 from __future__ import annotations
 
@@ -113,6 +114,34 @@ class User(UserMixin, TimestampMixin, Base):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
+
+
+class EmailAddress(Base):
+    """A further e-mail address of a user. Once verified it is one of her badge identities:
+    verification of a badge accepts any verified address of the earner, so a changed e-mail
+    never breaks a badge issued to the old one. ``email`` is stored lower-cased and belongs
+    to one account only (never also the login e-mail of another)."""
+
+    __tablename__ = "email_address"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # sha256 of the secret in the link we mailed; cleared once verified.
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    token_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()
+
+    @validates("email")
+    def _normalize_email(self, _key: str, value: str) -> str:
+        return value.strip().lower()
+
+    @property
+    def verified(self) -> bool:
+        return self.verified_at is not None
 
 
 class ApiToken(Base):

@@ -7,21 +7,29 @@ caller (a view or a CLI command) commits once.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select
+from flask import current_app
+from sqlalchemy import delete, func, select, union_all
 
 from app.accounts.auth import burn_password_check, hash_password, hash_token, verify_password
-from app.accounts.models import ApiToken, InviteCode, Organization, Role, School, User
+from app.accounts.models import ApiToken, EmailAddress, InviteCode, Organization, Role, School, User
 from app.audit import record_event
 from app.db import utcnow
-from app.errors import AuthenticationError, PermissionDenied, ValidationError
+from app.errors import AuthenticationError, NotFound, PermissionDenied, ValidationError
 from app.extensions import db
+from app.mail import queue_mail
+from app.web import site_url
 
 MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "mc_"
 TOKEN_SCOPES = {"read", "write", "verify"}
+#: Further e-mail addresses one account may hold (verified or waiting).
+MAX_EMAIL_ADDRESSES = 5
+#: A verification link is not mailed again for the same address within this many seconds.
+RESEND_AFTER_SECONDS = 60
 
 
 def normalize_email(email: str) -> str:
@@ -63,7 +71,7 @@ def create_user(
     if not (name or "").strip():
         raise ValidationError("name", "Enter your name.")
     check_password_strength(password, email=email)
-    if find_user_by_email(email) is not None:
+    if find_user_by_email(email) is not None or _verified_elsewhere(email) is not None:
         raise ValidationError("email", "An account with this e-mail already exists.")
     if school is not None and organization is not None and school.organization_id != organization.id:
         raise ValidationError("school", "That school belongs to another organization.")
@@ -216,3 +224,141 @@ def issue_api_token(
 
 def count_users() -> int:
     return db.session.scalar(select(func.count()).select_from(User)) or 0
+
+
+# --- Further e-mail addresses ------------------------------------------------------------
+
+
+def _verified_elsewhere(email: str) -> EmailAddress | None:
+    return db.session.scalar(
+        select(EmailAddress).where(EmailAddress.email == email, EmailAddress.verified_at.is_not(None))
+    )
+
+
+def email_addresses(user: User) -> list[EmailAddress]:
+    """Her further addresses, verified first, then in the order she added them."""
+    return list(db.session.scalars(
+        select(EmailAddress).where(EmailAddress.user_id == user.id)
+        .order_by(EmailAddress.verified_at.is_(None), EmailAddress.created_at, EmailAddress.id)
+    ))
+
+
+def get_email_address(user: User, address_id: int) -> EmailAddress:
+    """One of her addresses; another account's (or none) is NotFound, so ids reveal nothing."""
+    address = db.session.get(EmailAddress, address_id)
+    if address is None or address.user_id != user.id:
+        raise NotFound("No such e-mail address on your account.")
+    return address
+
+
+def _send_verification(address: EmailAddress) -> None:
+    secret = secrets.token_urlsafe(32)
+    address.token_hash = hash_token(secret)
+    address.token_sent_at = utcnow()
+    hours = current_app.config["EMAIL_VERIFICATION_HOURS"]
+    queue_mail(
+        to=address.email, recipient_id=address.user_id,
+        subject="Confirm your e-mail address",
+        body=(f"{address.user.name} added this address to their account. Open the link below within "
+              f"{hours} hours to confirm it; badges issued to it will then verify as theirs.\n\n"
+              f"{site_url('accounts.confirm_email', token=secret)}\n\n"
+              "If that was not you, ignore this message: nothing changes without the link."),
+    )
+
+
+def add_email_address(*, user: User, email: str) -> EmailAddress:
+    """Add an address (unverified) and mail it a confirmation link. Raises ValidationError('email')
+    for her own or another account's address, a second copy, or more than the allowed number."""
+    email = normalize_email(email)
+    if email == user.email:
+        raise ValidationError("email", "That is already the e-mail you log in with.")
+    mine = email_addresses(user)
+    if any(a.email == email for a in mine):
+        raise ValidationError("email", "That address is already on your account.")
+    if len(mine) >= MAX_EMAIL_ADDRESSES:
+        raise ValidationError("email", f"An account holds at most {MAX_EMAIL_ADDRESSES} further addresses; remove one first.")
+    if find_user_by_email(email) is not None or _verified_elsewhere(email) is not None:
+        raise ValidationError("email", "That address belongs to another account.")
+    # Another account's unconfirmed claim is only a claim: whoever confirms the address owns it.
+    db.session.execute(delete(EmailAddress).where(EmailAddress.email == email, EmailAddress.verified_at.is_(None)))
+    address = EmailAddress(user=user, email=email)
+    db.session.add(address)
+    db.session.flush()
+    _send_verification(address)
+    record_event(actor=user, action="user.email_added", object_type="user", object_id=user.id, email=email)
+    return address
+
+
+def resend_email_verification(*, user: User, address: EmailAddress) -> EmailAddress:
+    if address.user_id != user.id:
+        raise PermissionDenied()
+    if address.verified:
+        raise ValidationError("email", "That address is already confirmed.")
+    if address.token_sent_at and utcnow() - address.token_sent_at < timedelta(seconds=RESEND_AFTER_SECONDS):
+        raise ValidationError("email", "We sent a link a moment ago: check that inbox, or try again in a minute.")
+    _send_verification(address)
+    return address
+
+
+def pending_email_confirmation(secret: str) -> EmailAddress:
+    """The unverified address a link's secret belongs to; ValidationError('token') when the link is
+    unknown, used or expired."""
+    address = db.session.scalar(select(EmailAddress).where(EmailAddress.token_hash == hash_token((secret or "").strip())))
+    hours = current_app.config["EMAIL_VERIFICATION_HOURS"]
+    if address is None or address.verified or address.token_sent_at is None:
+        raise ValidationError("token", "This confirmation link is not valid (it may have been used already).")
+    if utcnow() - address.token_sent_at > timedelta(hours=hours):
+        raise ValidationError("token", "This confirmation link has expired: send a new one from your account page.")
+    return address
+
+
+def confirm_email_address(secret: str) -> EmailAddress:
+    """Mark the address of this link verified (the link is the proof; it works once)."""
+    address = pending_email_confirmation(secret)
+    if find_user_by_email(address.email) is not None:
+        raise ValidationError("token", "That address now belongs to another account.")
+    address.verified_at = utcnow()
+    address.token_hash = None
+    record_event(actor=address.user, action="user.email_verified", object_type="user", object_id=address.user_id,
+                 email=address.email)
+    return address
+
+
+def remove_email_address(*, user: User, address: EmailAddress) -> None:
+    """Drop a further address. Badges issued to it stop matching it when verified by e-mail."""
+    if address.user_id != user.id:
+        raise PermissionDenied()
+    record_event(actor=user, action="user.email_removed", object_type="user", object_id=user.id, email=address.email)
+    db.session.delete(address)
+    db.session.flush()
+
+
+def make_email_primary(*, user: User, address: EmailAddress, password: str) -> User:
+    """Log in with a verified further address from now on; the old login e-mail stays on the
+    account as a verified address, so badges issued to it keep verifying."""
+    if address.user_id != user.id:
+        raise PermissionDenied()
+    if not verify_password(user, password or ""):
+        raise ValidationError("password", "That is not your current password.")
+    if not address.verified:
+        raise ValidationError("email", "Confirm that address before you log in with it.")
+    old, new = user.email, address.email
+    address.email, user.email = old, new
+    address.verified_at = utcnow()
+    record_event(actor=user, action="user.email_changed", object_type="user", object_id=user.id,
+                 email_before=old, email_after=new)
+    return user
+
+
+def verified_addresses(user_ids: Iterable[int]) -> dict[int, set[str]]:
+    """For each user, the lower-cased login e-mail and every verified further address (one query)."""
+    ids = sorted(set(user_ids))
+    result: dict[int, set[str]] = {i: set() for i in ids}
+    if not ids:
+        return result
+    logins = select(User.id.label("user_id"), User.email.label("email")).where(User.id.in_(ids))
+    further = select(EmailAddress.user_id.label("user_id"), EmailAddress.email.label("email")).where(
+        EmailAddress.user_id.in_(ids), EmailAddress.verified_at.is_not(None))
+    for user_id, email in db.session.execute(union_all(logins, further)):
+        result[user_id].add(email.lower())
+    return result

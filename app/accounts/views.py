@@ -13,9 +13,11 @@ from wtforms import SelectChoice
 from app.accounts import bp, services
 from app.accounts.auth import role_required
 from app.accounts.forms import (
+    AddEmailForm,
     ChangePasswordForm,
     InviteForm,
     LoginForm,
+    MakePrimaryForm,
     NewUserForm,
     ProfileForm,
     RegisterForm,
@@ -24,7 +26,7 @@ from app.accounts.forms import (
 from app.accounts.models import InviteCode, Organization, Role, School, User
 from app.errors import AuthenticationError, ValidationError
 from app.extensions import db, limiter
-from app.forms import apply_validation_error
+from app.forms import ActionForm, apply_validation_error
 
 
 def _login_limit() -> str:
@@ -151,6 +153,102 @@ def account():
     if request.method == "POST" and (profile.errors or password.errors):
         status = 422
     return render_template("accounts/account.html", profile=profile, password=password), status
+
+
+def _emails_page(add: AddEmailForm | None = None, primary: MakePrimaryForm | None = None,
+                 primary_id: int | None = None, status: int = 200):
+    return render_template(
+        "accounts/emails.html", addresses=services.email_addresses(current_user), add=add or AddEmailForm(),
+        primary=primary or MakePrimaryForm(), primary_id=primary_id, action=ActionForm(),
+        limit=services.MAX_EMAIL_ADDRESSES,
+    ), status
+
+
+@bp.route("/account/emails", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_login_limit, methods=["POST"])
+def emails():
+    """Her further e-mail addresses: add one (a confirmation link is mailed to it)."""
+    form = AddEmailForm()
+    if form.validate_on_submit():
+        try:
+            address = services.add_email_address(user=current_user, email=form.email.data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            db.session.commit()
+            flash(f"We sent a confirmation link to {address.email}. Open it to add the address.", "success")
+            return redirect(url_for("accounts.emails"))
+    return _emails_page(add=form, status=422 if form.errors or form.form_errors else 200)
+
+
+@bp.route("/account/emails/<int:address_id>/resend", methods=["POST"])
+@login_required
+@limiter.limit(_login_limit)
+def email_resend(address_id: int):
+    address = services.get_email_address(current_user, address_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        services.resend_email_verification(user=current_user, address=address)
+    except ValidationError as exc:
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(f"We sent a new confirmation link to {address.email}.", "success")
+    return redirect(url_for("accounts.emails"))
+
+
+@bp.route("/account/emails/<int:address_id>/remove", methods=["POST"])
+@login_required
+def email_remove(address_id: int):
+    address = services.get_email_address(current_user, address_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    email = address.email
+    services.remove_email_address(user=current_user, address=address)
+    db.session.commit()
+    flash(f"{email} is no longer on your account.", "success")
+    return redirect(url_for("accounts.emails"))
+
+
+@bp.route("/account/emails/<int:address_id>/primary", methods=["POST"])
+@login_required
+@limiter.limit(_login_limit)
+def email_primary(address_id: int):
+    """Log in with this verified address from now on (asks for the password)."""
+    address = services.get_email_address(current_user, address_id)
+    form = MakePrimaryForm()
+    if form.validate_on_submit():
+        try:
+            services.make_email_primary(user=current_user, address=address, password=form.password.data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            db.session.commit()
+            flash(f"You now log in with {current_user.email}. Your badges verify with either address.", "success")
+            return redirect(url_for("accounts.emails"))
+    return _emails_page(primary=form, primary_id=address_id, status=422)
+
+
+@bp.route("/account/emails/confirm/<token>", methods=["GET", "POST"])
+def confirm_email(token: str):
+    """The link from the confirmation mail. GET only shows a button, so a mail scanner that
+    follows links confirms nothing; the POST confirms."""
+    form = ActionForm()
+    try:
+        address = services.pending_email_confirmation(token)
+    except ValidationError as exc:
+        return render_template("accounts/confirm_email.html", error=exc.message, form=form), 404
+    if form.validate_on_submit():
+        try:
+            services.confirm_email_address(token)
+        except ValidationError as exc:
+            return render_template("accounts/confirm_email.html", error=exc.message, form=form), 409
+        db.session.commit()
+        flash(f"{address.email} is confirmed. Badges issued to it now verify as yours.", "success")
+        return redirect(url_for("accounts.emails") if current_user.is_authenticated else url_for("accounts.login"))
+    return render_template("accounts/confirm_email.html", address=address, form=form, token=token)
 
 
 @bp.route("/admin/users")

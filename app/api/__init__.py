@@ -32,6 +32,23 @@ def writer():
     return user
 
 
+def error_responses(descriptions: dict[int, str], *, tags: list[str] | None = None):
+    """A decorator factory for one API module: ``errors(*statuses)`` documents the error envelope
+    for 401, 403, 404 and ``statuses`` with that module's ``descriptions``, and the bearer
+    security requirement (plus ``tags`` when given)."""
+    from app.errors import ErrorSchema
+
+    def errors(*statuses: int):
+        def decorator(view):
+            for status in (401, 403, 404, *statuses):
+                view = bp.alt_response(status, schema=ErrorSchema, description=descriptions[status])(view)
+            return bp.doc(security=BEARER, **({"tags": tags} if tags else {}))(view)
+
+        return decorator
+
+    return errors
+
+
 def public(view: Callable) -> Callable:
     """Mark an API view as answering without a bearer token; every other view requires one."""
     view.api_public = True

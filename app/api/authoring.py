@@ -14,12 +14,11 @@ from marshmallow import Schema, fields, validate
 
 from app.accounts.models import Role
 from app.accounts.auth import api_user
-from app.api import BEARER, bp, writer
+from app.api import bp, error_responses, writer
 from app.credentials.authoring import services as svc
 from app.credentials.authoring.document import CredentialDocument, SectionDoc
 from app.credentials.models import StackRule
 from app.credentials.policies import require_author
-from app.errors import ErrorSchema
 from app.extensions import db
 from app.learning.models import SectionKind
 
@@ -34,18 +33,10 @@ def _author():
     return require_author(writer())
 
 
-def errors(*statuses: int):
-    """Document the error envelope for 401, 403, 404 and the given statuses."""
-    descriptions = {401: "No valid bearer token", 403: "Not a designer of this organization, or no write scope",
-                    404: "No such object", 409: "A published version cannot change in place",
-                    422: "Invalid input (see fields)"}
-
-    def decorator(view):
-        for status in (401, 403, 404, *statuses):
-            view = bp.alt_response(status, schema=ErrorSchema, description=descriptions[status])(view)
-        return bp.doc(security=BEARER, tags=[TAG])(view)
-
-    return decorator
+errors = error_responses({
+    401: "No valid bearer token", 403: "Not a designer of this organization, or no write scope",
+    404: "No such object", 409: "A published version cannot change in place", 422: "Invalid input (see fields)",
+}, tags=[TAG])
 
 
 # --- schemas --------------------------------------------------------------------------------

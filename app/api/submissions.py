@@ -11,7 +11,7 @@ from flask import request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.api import BEARER, bp, writer
+from app.api import BEARER, bp, error_responses, writer
 from app.accounts.auth import api_user
 from app.api.schemas import (
     ArtifactIn,
@@ -51,15 +51,7 @@ _ERRORS = {
 }
 
 
-def errors(*statuses: int):
-    """Document the error envelope for 401, 403, 404 and the given statuses."""
-
-    def decorator(view):
-        for status in (401, 403, 404, *statuses):
-            view = bp.alt_response(status, schema=ErrorEnvelope, description=_ERRORS[status])(view)
-        return view
-
-    return decorator
+errors = error_responses(_ERRORS)
 
 
 @bp.route("/submissions", methods=["GET"])

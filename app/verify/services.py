@@ -38,6 +38,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app.accounts import services as accounts_services
 from app.accounts.models import Role, User
 from app.credentials.awards import identity_hash
 from app.credentials.models import Award, Credential, KeyAlgorithm, SigningKey
@@ -202,16 +203,8 @@ def public_earner_names(award_ids: list[int]) -> dict[int, str]:
 
 
 def verified_addresses(user_ids: Iterable[int]) -> dict[int, set[str]]:
-    """user id -> the addresses that identify the earner (lower-cased primary e-mail), one query.
-
-    Superseded by ``app.accounts.services.verified_addresses`` (which adds verified
-    secondary addresses) once that lands on main.
-    """
-    ids = sorted(set(user_ids))
-    if not ids:
-        return {}
-    rows = db.session.execute(select(User.id, User.email).where(User.id.in_(ids)))
-    return {user_id: {email.lower()} for user_id, email in rows}
+    """user id -> the earner's login e-mail and every verified further address (one query)."""
+    return accounts_services.verified_addresses(user_ids)
 
 
 # --- detection and dispatch -------------------------------------------------------------------------

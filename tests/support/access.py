@@ -22,6 +22,8 @@ ANY_POST = "any_post"  # POST endpoints answering everyone (validation decides)
 OWNER_READ = "owner_read"  # someone else's evidence: admins may read, everyone else 403
 OWNER_WRITE = "owner_write"  # someone else's evidence: only its owner may change it, admins included 403
 AUTHOR = "author"  # catalog authoring: designers and admins of the organization; others 403
+NOT_MINE = "not_mine"  # someone else's private object addressed by id: anonymous to login, everyone else 404
+UNKNOWN_LINK = "unknown_link"  # a mailed link with a secret that does not exist: 404 for everyone
 
 
 def roles(*names: Role) -> str:
@@ -58,6 +60,10 @@ def expected_statuses(access: str, visitor: str) -> set[int]:
         if anonymous:
             return {302}
         return {200, 302, 422} if visitor in access.removeprefix("roles:").split(",") else {403}
+    if access == NOT_MINE:
+        return {302} if anonymous else {404}
+    if access == UNKNOWN_LINK:
+        return {404}
     if access in (OWNER_READ, OWNER_WRITE):
         if anonymous:
             return {302}
@@ -76,6 +82,6 @@ def check_access(app, org, visitor: str, method: str, url: str, access: str, fac
     response = client.open(url, method=method, data={} if method == "POST" else None)
     assert response.status_code in expected_statuses(access, visitor), (visitor, method, url, response.status_code)
     if response.status_code == 302 and visitor == ANON and (
-        access in {LOGGED_IN, ADMIN, ANALYTICS, AUTHOR, OWNER_READ, OWNER_WRITE} or access.startswith("roles:")
+        access in {LOGGED_IN, ADMIN, ANALYTICS, AUTHOR, OWNER_READ, OWNER_WRITE, NOT_MINE} or access.startswith("roles:")
     ):
         assert "/login" in response.headers["Location"]

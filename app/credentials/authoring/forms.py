@@ -20,6 +20,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.accounts.forms import MultiCheckboxField
+from app.forms import ActionForm  # noqa: F401  (the views use forms.ActionForm)
 from app.credentials.models import CoachRule, RequirementKind, StackRule
 from app.learning.models import SectionKind
 from app.uploads import KIND_LABELS, KINDS
@@ -48,10 +49,6 @@ def _optional_int(label: str, *, low: int, high: int, hint: str = "") -> Integer
         label, validators=[Optional(), NumberRange(min=low, max=high, message=f"Enter a whole number from {low} to {high}.")],
         description=hint,
     )
-
-
-class ActionForm(FlaskForm):
-    """A button that changes state: only the CSRF token."""
 
 
 class MoveForm(FlaskForm):

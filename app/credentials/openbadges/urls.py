@@ -11,11 +11,11 @@ from urllib.parse import quote, urlsplit
 
 from flask import current_app
 
+from app.web import site_url
 
-def absolute(endpoint: str, **values) -> str:
-    """``BASE_URL`` + the path of ``endpoint`` (works without a request)."""
-    adapter = current_app.url_map.bind("localhost")
-    return current_app.config["BASE_URL"].rstrip("/") + adapter.build(endpoint, values)
+
+#: ``BASE_URL`` + the path of an endpoint (works without a request).
+absolute = site_url
 
 
 def issuer_url(org_id: int) -> str:
