@@ -171,14 +171,22 @@ def test_recipient_match_and_mismatch(client, award, channel):
     assert verify(client, channel, text=award.uuid)[1]["recipient"] is None  # not checked without an address
 
 
-def test_a_badge_issued_to_an_old_address_verifies_with_a_verified_current_one(client, award, teacher, monkeypatch):
-    # The earner changed her e-mail: the badge's hash is of the old address.
-    teacher.email = "ana.new@example.org"
+@pytest.mark.parametrize("channel", CHANNELS)
+def test_a_badge_issued_to_an_old_address_verifies_with_a_new_verified_one(client, award, teacher, channel):
+    from app.accounts.models import EmailAddress
+
+    # She moved school: her login changed and she added her personal address.
+    teacher.email = "ana.new@district.example.org"
+    db.session.add_all([
+        EmailAddress(user_id=teacher.id, email="ana.personal@example.org", verified_at=utcnow()),
+        EmailAddress(user_id=teacher.id, email="ana.unverified@example.org", verified_at=None),
+    ])
     db.session.commit()
-    assert verify(client, "api", text=award.uuid, email="ana.new@example.org")[1]["recipient"] is True
-    assert verify(client, "api", text=award.uuid, email=EMAIL)[1]["recipient"] is True  # the hash still matches
-    monkeypatch.setattr(services, "verified_addresses", lambda ids: {teacher.id: {"ana.new@example.org"}})
-    assert verify(client, "api", text=award.uuid, email="ana.unverified@example.org")[1]["recipient"] is False
+    assert verify(client, channel, text=award.uuid, email="Ana.Personal@example.org")[1]["recipient"] is True
+    assert verify(client, channel, text=award.uuid, email="ana.new@district.example.org")[1]["recipient"] is True
+    assert verify(client, channel, text=award.uuid, email=EMAIL)[1]["recipient"] is True  # the hash still matches
+    status, checks, _ = verify(client, channel, text=award.uuid, email="ana.unverified@example.org")
+    assert status == "recipient_mismatch" and checks["recipient"] is False
 
 
 def test_earner_is_hidden_unless_public(client, award, monkeypatch):
