@@ -85,6 +85,8 @@ def _allowed(host: str, address: ipaddress._BaseAddress, allow: list[str]) -> bo
 
 def forbidden_reason(address: ipaddress._BaseAddress) -> str | None:
     """Why ``address`` may not be fetched from, or None when it is a public address."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return forbidden_reason(address.ipv4_mapped)  # the IPv4 address is where the packets go
     if isinstance(address, ipaddress.IPv6Address):
         for inner in (address.ipv4_mapped, address.sixtofour, address.teredo and address.teredo[1]):
             if inner is not None:

@@ -773,8 +773,8 @@ def _finish(answers: list[Answer], emails: list[str | None]) -> None:
     for answer, email in zip(answers, emails):
         if answer.award is not None:
             answer.earner = names.get(answer.award.id)
-        if answer.kind.endswith("receipt") or answer.status == "malformed":
-            continue
+        if answer.kind.endswith("receipt") or (answer.award is None and answer.foreign_recipient is None):
+            continue  # nothing identifies a recipient to check against
         _check_recipient(answer, (email or "").strip(), addresses)
 
 
