@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 class VerifyForm(FlaskForm):
     """A pasted link, id, JSON, JWS, VC-JWT or receipt, or a baked image; at least one of the two."""
 
-    text = TextAreaField("Badge link, award id, JSON, JWS or VC-JWT", validators=[Optional(), Length(max=1_000_000)])
+    text = TextAreaField("Badge link, award id, JSON, JWS or VC-JWT", validators=[Optional(), Length(max=8 * 1024 * 1024)])
     file = FileField("Or a baked badge image (PNG or SVG)", validators=[Optional()])
     email = EmailField("Earner's e-mail address", validators=[Optional(), Email(message="Enter an e-mail address."),
                                                              Length(max=320)])
