@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
-from flask import current_app
+from flask import current_app, g
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -144,14 +144,19 @@ class Answer:
     award: Award | None = None
     foreign_recipient: dict | None = None
 
+    _status: str | None = None
+
     def check(self, name: str, passed: bool | None, message: str) -> bool | None:
         self.checks.append(Check(name, passed, message))
+        self._status = None
         return passed
 
     @property
     def status(self) -> str:
-        failed = {FAILS_AS.get(c.name, "unverifiable") for c in self.checks if c.passed is False}
-        return next((status for status in STATUS_ORDER if status in failed), "valid")
+        if self._status is None:
+            failed = {FAILS_AS.get(c.name, "unverifiable") for c in self.checks if c.passed is False}
+            self._status = next((status for status in STATUS_ORDER if status in failed), "valid")
+        return self._status
 
     @property
     def label(self) -> str:
@@ -543,6 +548,14 @@ def _differences(award: Award, presented: dict, fmt: str) -> list[str]:
     return [name for name, (got, want) in expected.items() if got != want]
 
 
+def _assertion_url(uuid: str) -> str:
+    # Building a URL through the URL map costs more than a whole row's checks: build it once per request.
+    prefix = g.get("verify_assertion_prefix")
+    if prefix is None:
+        prefix = g.verify_assertion_prefix = urls.assertion_url("0").removesuffix("0")
+    return prefix + uuid
+
+
 def _check_local(answer: Answer, award: Award | None, *, presented: dict | None, fmt: str) -> None:
     """The checks of an award of this platform (``presented``: the document handed to us, if any)."""
     if award is None:
@@ -552,7 +565,7 @@ def _check_local(answer: Answer, award: Award | None, *, presented: dict | None,
     answer.award = award
     answer.credential, answer.issuer = credential.name, credential.issuer.name
     answer.issued_on, answer.expires = award.issued_at, award.expires_at
-    answer.assertion = urls.assertion_url(award.uuid)
+    answer.assertion = _assertion_url(award.uuid)
     answer.check("issuer_known", True, f"Issued by {credential.issuer.name}, an issuer of this platform.")
     answer.check("issued_here", True, "Found in this platform's records (award "
                  f"{award.uuid}).")
