@@ -93,6 +93,19 @@ class Config:
     # revocation flushed by another process is visible within it.
     OB_ASSERTION_CACHE_SECONDS = _env_int("OB_ASSERTION_CACHE_SECONDS", 5)
 
+    # Verification (app/verify): rate limits, roster size, and the guarded fetcher for foreign badges.
+    VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30 per minute;300 per hour")
+    VERIFY_TOKEN_RATE_LIMIT = os.environ.get("VERIFY_TOKEN_RATE_LIMIT", "600 per minute")
+    VERIFY_MAX_ROWS = _env_int("VERIFY_MAX_ROWS", 10_000)
+    VERIFY_MAX_INPUT_BYTES = _env_int("VERIFY_MAX_INPUT_BYTES", 8 * 1024 * 1024)
+    VERIFY_FETCH_CONNECT_TIMEOUT = float(os.environ.get("VERIFY_FETCH_CONNECT_TIMEOUT", "3"))
+    VERIFY_FETCH_READ_TIMEOUT = float(os.environ.get("VERIFY_FETCH_READ_TIMEOUT", "5"))
+    VERIFY_FETCH_TOTAL_TIMEOUT = float(os.environ.get("VERIFY_FETCH_TOTAL_TIMEOUT", "10"))
+    VERIFY_FETCH_MAX_BYTES = _env_int("VERIFY_FETCH_MAX_BYTES", 1024 * 1024)
+    VERIFY_FETCH_MAX_REDIRECTS = _env_int("VERIFY_FETCH_MAX_REDIRECTS", 3)
+    # Hosts or CIDRs the fetcher may reach although they are private (tests, private deployments).
+    VERIFY_FETCH_ALLOW = [item.strip() for item in os.environ.get("VERIFY_FETCH_ALLOW", "").split(",") if item.strip()]
+
     # flask-smorest / OpenAPI
     API_TITLE = "Microcredentials API"
     API_VERSION = "v1"

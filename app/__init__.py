@@ -33,7 +33,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
 
     configure_login(login_manager)
 
-    from app import accounts, analytics, credentials, dashboard, evidence, learning, reviewers
+    from app import accounts, analytics, credentials, dashboard, evidence, learning, reviewers, verify
     from app.accounts import views as _accounts_views  # noqa: F401
     from app.analytics import views as _analytics_views  # noqa: F401
     from app.api import register_api
@@ -46,6 +46,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from app.evidence import views as _evidence_views  # noqa: F401
     from app.learning import views as _learning_views  # noqa: F401
     from app.reviewers import views as _reviewers_views  # noqa: F401
+    from app.verify import views as _verify_views  # noqa: F401
     from app.main import bp as main_bp
 
     app.register_blueprint(main_bp)
@@ -58,6 +59,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app.register_blueprint(reviewers.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(analytics.bp)
+    app.register_blueprint(verify.bp)
     register_api(app, api)
     openbadges.install_assertion_cache(app)
 

@@ -180,7 +180,25 @@ def public_jwk(key: SigningKey) -> dict:
     return {"kty": "OKP", "crv": "Ed25519", "kid": key.kid, "x": b64url(raw)}
 
 
+def platform_key() -> ed25519.Ed25519PrivateKey:
+    """The platform's own Ed25519 key (verification receipts), derived with HKDF-SHA256 from
+    ``KEY_ENCRYPTION_KEY``: every process and host of one deployment has the same key without a
+    stored row, and it lasts as long as that secret (which the issuer keys depend on already)."""
+    seed = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"platform-key", info=b"ed25519 receipts").derive(
+        (current_app.config.get("KEY_ENCRYPTION_KEY") or "").encode("utf-8") or _kek("")
+    )
+    return ed25519.Ed25519PrivateKey.from_private_bytes(seed)
+
+
+def platform_kid() -> str:
+    """The platform key's id: ``platform-`` + 16 hex digits of the sha256 of its public key."""
+    import hashlib
+
+    raw = platform_key().public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return "platform-" + hashlib.sha256(raw).hexdigest()[:16]
+
+
 __all__ = [
-    "active_key", "b64url", "b64url_decode", "base58btc", "base58btc_decode", "ed25519_multikey",
+    "active_key", "b64url", "platform_key", "platform_kid", "b64url_decode", "base58btc", "base58btc_decode", "ed25519_multikey",
     "private_key", "public_jwk", "public_key", "published_keys", "rotate_keys",
 ]

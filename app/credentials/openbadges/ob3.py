@@ -268,6 +268,11 @@ def issuer_did_document(org: Organization) -> dict:
 def platform_did_document(orgs: list[Organization]) -> dict:
     """``/.well-known/did.json``: every issuer's keys, each method id also valid under the issuer's DID."""
     document = did_document(urls.platform_did(), [])
+    platform = urls.platform_did()
+    document["verificationMethod"].append({
+        "id": f"{platform}#{keys.platform_kid()}", "type": "Multikey", "controller": platform,
+        "publicKeyMultibase": keys.ed25519_multikey(keys.platform_key().public_key()),
+    })  # the platform's own key: it signs verification receipts
     for org in orgs:
         part = did_document(urls.issuer_did(org.id), keys.published_keys(org.id))
         document["verificationMethod"].extend(part["verificationMethod"])
