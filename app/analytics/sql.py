@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import ColumnElement, Date, Float, Integer, Select, and_, case, cast, func, select
-from sqlalchemy.sql.expression import literal
+from sqlalchemy.sql.expression import literal, literal_column
 
 from app.extensions import db
 
@@ -80,7 +80,7 @@ def percentiles(values: Select, fractions: dict[str, float], *, keys: Sequence[s
 def day_of(column) -> ColumnElement:
     """The UTC calendar day of a timestamp column (a DATE on PostgreSQL, 'YYYY-MM-DD' on SQLite)."""
     if dialect_name() == "postgresql":
-        return cast(func.timezone("UTC", column), Date)
+        return cast(func.timezone(literal_column("'UTC'"), column), Date)
     return func.date(column)
 
 
