@@ -514,12 +514,19 @@ def review_turnaround(actor: User, filters: Filters, *, now: datetime | None = N
                                                           *scope.on_days(TurnaroundDay.day))
         times = {row.key: row for row in db.session.execute(percentiles_from_counts(values, fractions, keys=["key"]))}
         overall = db.session.execute(percentiles_from_counts(values, fractions)).one()
+        # A lookup per open assignment (few), not a join: PostgreSQL would hash the whole submission table.
+        credential = (select(Submission.credential_id).where(Submission.id == Assignment.submission_id)
+                      .correlate(Assignment).scalar_subquery())
+        open_rows = (
+            select(credential.label("credential_id"))
+            .where(Assignment.status == AssignmentStatus.PENDING, Assignment.due_at < now,
+                   *scope.during(Assignment.assigned_at))
+            .subquery("open_rows")
+        )
         open_overdue = dict(db.session.execute(
-            select(Submission.credential_id, func.count())
-            .select_from(Assignment)
-            .join(Submission, Submission.id == Assignment.submission_id)
-            .where(Assignment.status == AssignmentStatus.PENDING, Assignment.due_at < now, *_assignments(scope))
-            .group_by(Submission.credential_id)
+            select(open_rows.c.credential_id, func.count())
+            .where(open_rows.c.credential_id.in_(scope.credentials()))
+            .group_by(open_rows.c.credential_id)
         ).all())
         counts = {
             row.credential_id: {"assignments": row.assignments, "declined": row.declined,
