@@ -41,6 +41,7 @@ def create_user_command(email: str, name: str | None, roles: tuple[str, ...], sc
 
 
 def register_cli(app: Flask) -> None:
+    from app.analytics.cli import analytics_cli
     from app.credentials.openbadges.cli import awards_cli, keys_cli
     from app.demo.cli import demo_cli
     from app.evidence.cli import storage_cli
@@ -52,3 +53,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(reviews_cli)
     app.cli.add_command(keys_cli)
     app.cli.add_command(awards_cli)
+    app.cli.add_command(analytics_cli)

@@ -31,9 +31,10 @@ from app.reviewers.models import (
     Review,
     ReviewScore,
 )
+from app.analytics.models import AnalyticsDirtyDay, AnalyticsRefresh, AssignmentDay, CriterionDay, TurnaroundDay
 
 __all__ = [
-    "ApiToken", "Artifact", "Assignment", "AuditEvent", "Award", "AwardDocument", "CalibrationAttempt",
+    "AnalyticsDirtyDay", "AnalyticsRefresh", "ApiToken", "AssignmentDay", "CriterionDay", "TurnaroundDay", "Artifact", "Assignment", "AuditEvent", "Award", "AwardDocument", "CalibrationAttempt",
     "CalibrationExemplar", "Competency", "Credential", "Criterion", "Decision", "DecisionPolicy",
     "Enrollment", "ExemplarLevel", "Framework", "ImpactMeasure", "InviteCode", "Level", "Module",
     "ModuleSection", "Notification", "Organization", "OutboxMessage", "Qualification", "Requirement", "Review",

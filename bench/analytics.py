@@ -7,6 +7,7 @@ program lead and prints a Markdown table of median and 95th-percentile times.
     # generate 100,000 teachers on a throwaway server, then time (the server is stopped at the end)
     .venv/bin/python bench/analytics.py --teachers 100000
     # time an existing database
+    .venv/bin/python bench/analytics.py --database-url postgresql+psycopg://app@127.0.0.1:5432/bench --summaries
     .venv/bin/python bench/analytics.py --database-url postgresql+psycopg://app@127.0.0.1:5432/bench
 
 Target (issue 7): every dashboard under 500 ms at the 95th percentile.
@@ -73,6 +74,62 @@ def time_dashboards(url: str, repeats: int, queries: dict[str, str]) -> list[tup
     return results
 
 
+def time_summaries(url: str, repeats: int, live_repeats: int) -> None:
+    """Refresh times (one day incremental) and each summary-backed figure read from the summaries,
+    by default window, all time and one school, p95 over ``repeats``; once live for comparison."""
+    os.environ["DATABASE_URL"] = url
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from app import create_app
+    from app.accounts.models import School, User
+    from app.analytics import services
+    from app.analytics.models import AnalyticsDirtyDay
+    from app.analytics.summaries import refresh_summaries, summary_status
+    from app.db import utcnow
+    from app.extensions import db
+
+    app = create_app()
+    with app.app_context():
+        if not summary_status().full_refreshed:
+            started = time.perf_counter()
+            refresh_summaries(full=True)
+            db.session.commit()
+            print(f"full refresh: {time.perf_counter() - started:.1f} s", flush=True)
+        lead = db.session.scalar(select(User).where(User.email == LEAD))
+        day = utcnow().date() - timedelta(days=1)
+        db.session.add(AnalyticsDirtyDay(day=day))
+        db.session.commit()
+        started = time.perf_counter()
+        result = refresh_summaries()
+        db.session.commit()
+        print(f"incremental refresh ({result.days} day(s)): {(time.perf_counter() - started) * 1000:.0f} ms", flush=True)
+        school = db.session.scalar(select(School.id).where(School.organization_id == lead.organization_id).limit(1))
+        windows = {"last 12 months": services.Filters.default(), "all time": services.Filters(),
+                   "last 12 months, one school": services.Filters(**{**services.Filters.default().__dict__,
+                                                                      "school_id": school})}
+        figures = {"criteria below pass": services.criteria_below_pass, "peer agreement": services.reviewer_agreement,
+                   "review turnaround": services.review_turnaround}
+        print("| window | figure | summaries median ms | summaries p95 ms | live ms |")
+        print("|---|---|---:|---:|---:|", flush=True)
+        for label, filters in windows.items():
+            for name, figure in figures.items():
+                samples = []
+                for _ in range(repeats + 1):
+                    db.session.remove()
+                    started = time.perf_counter()
+                    figure(lead, filters)
+                    samples.append((time.perf_counter() - started) * 1000)
+                samples = samples[1:]
+                live = ""
+                if live_repeats:
+                    started = time.perf_counter()
+                    figure(lead, filters, live=True)
+                    live = f"{(time.perf_counter() - started) * 1000:.0f}"
+                print(f"| {label} | {name} | {statistics.median(samples):.0f} | {_p95(samples):.0f} | {live} |", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--teachers", type=int, default=100_000)
@@ -82,6 +139,9 @@ def main() -> None:
     parser.add_argument("--database-url", help="time this database instead of generating one")
     parser.add_argument("--period", choices=["default", "all", "both"], default="both",
                         help="the last 12 months (default filters), all time, or both")
+    parser.add_argument("--summaries", action="store_true",
+                        help="time the refresh and the summary-backed figures (and each once live) instead of the pages")
+    parser.add_argument("--no-live", action="store_true", help="with --summaries: skip the live comparison")
     args = parser.parse_args()
 
     server = None
@@ -97,6 +157,9 @@ def main() -> None:
                "--as-of", args.as_of)
         print(f"generated in {time.monotonic() - started:.0f} s", file=sys.stderr)
     try:
+        if args.summaries:
+            time_summaries(url, args.repeats, 0 if args.no_live else 1)
+            return
         queries = {"last 12 months (default)": "", "all time": "?start=&end="}
         if args.period != "both":
             queries = dict([list(queries.items())[0 if args.period == "default" else 1]])

@@ -1,10 +1,10 @@
-"""The dashboards' filter form (GET, so no CSRF token: it changes nothing)."""
+"""The dashboards' filter form (GET, so no CSRF token: it changes nothing) and the refresh form (POST, CSRF)."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField
-from wtforms.validators import Optional, ValidationError
+from wtforms import BooleanField, DateField, HiddenField, SelectField
+from wtforms.validators import AnyOf, Optional, ValidationError
 
 from app.analytics.services import FilterOptions, Filters
 
@@ -43,3 +43,10 @@ class FilterForm(FlaskForm):
 
         return Filters(start=value("start"), end=value("end"), school_id=value("school_id"),
                        framework_id=value("framework_id"), credential_id=value("credential_id"), page=max(page, 1))
+
+
+class RefreshForm(FlaskForm):
+    """Refresh the summaries now (POST, with the CSRF token)."""
+
+    dashboard = HiddenField(validators=[Optional(), AnyOf(["credentials", "reviewers", "impact", "equity"])])
+    full = BooleanField("Rebuild every day (slower)")

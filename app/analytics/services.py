@@ -20,7 +20,7 @@ organization. Filters:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -30,7 +30,9 @@ from sqlalchemy.orm import aliased
 
 from app.accounts.models import Role, School, User, UserRole
 from app.analytics.policies import require_analytics
-from app.analytics.sql import days_between, percentiles
+from app.analytics.models import AssignmentDay, CriterionDay, TurnaroundDay
+from app.analytics.sql import days_between, percentiles, percentiles_from_counts, whole_days
+from app.analytics.summaries import RefreshResult, refresh_summaries, summary_status
 from app.credentials.models import (
     Award,
     CalibrationExemplar,
@@ -173,6 +175,15 @@ class Scope:
         teachers = self.teachers()
         return [column.in_(teachers)] if teachers is not None else []
 
+    def on_days(self, column) -> list[ColumnElement]:
+        """Conditions on a summary's ``day`` column: the window's days, both ends included."""
+        conditions = []
+        if self.filters.start:
+            conditions.append(column >= self.filters.start)
+        if self.filters.end:
+            conditions.append(column <= self.filters.end)
+        return conditions
+
     def during(self, column) -> list[ColumnElement]:
         conditions = []
         if self.filters.start_at:
@@ -186,6 +197,12 @@ def _scope(actor: User, filters: Filters, kind: CredentialKind | None = Credenti
     require_analytics(actor)
     # A reader with no organization sees no organization's data (-1 matches nothing).
     return Scope(organization_id=actor.organization_id or -1, filters=filters, credential_kind=kind)
+
+
+def _summarised(scope: Scope, live: bool) -> bool:
+    """Whether a figure reads the per-day summaries: not when asked for the live reference, not for
+    one school (the live query narrowed to its teachers is fast), not before the first full refresh."""
+    return not live and not scope.filters.school_id and summary_status().full_refreshed
 
 
 def _share(part: Any, whole: Any) -> float | None:
@@ -353,9 +370,28 @@ def attempts_to_pass(actor: User, filters: Filters) -> Table:
     )
 
 
-def criteria_below_pass(actor: User, filters: Filters) -> Table:
-    """The rubric criteria most often scored below their pass level (reviews submitted in the window). One query."""
+def criteria_below_pass(actor: User, filters: Filters, *, live: bool = False) -> Table:
+    """The rubric criteria most often scored below their pass level (reviews submitted in the window).
+    Two queries from the summaries (one live: ``live=True`` or a school chosen)."""
     scope = _scope(actor, filters)
+    if _summarised(scope, live):
+        below, total = func.sum(CriterionDay.below), func.sum(CriterionDay.scores)
+        result = db.session.execute(
+            select(
+                Credential.id.label("credential_id"), Credential.name.label("credential"),
+                Criterion.name.label("criterion"), total.label("scores"), below.label("below"),
+            )
+            .select_from(CriterionDay)
+            .join(Criterion, Criterion.id == CriterionDay.criterion_id)
+            .join(Rubric, Rubric.id == Criterion.rubric_id)
+            .join(Credential, Credential.id == Rubric.credential_id)
+            .where(CriterionDay.credential_id.in_(scope.credentials()), *scope.on_days(CriterionDay.day))
+            .group_by(Credential.id, Credential.name, Criterion.id, Criterion.name)
+            .having(total > 0)
+            .order_by((below * 1.0 / total).desc(), Criterion.name, Credential.id, Criterion.id)
+            .limit(TOP_CRITERIA)
+        ).all()
+        return _criteria_table(result)
     scored, passing = aliased(Level), aliased(Level)
     below = func.sum(case((scored.position < passing.position, 1), else_=0))
     total = func.count()
@@ -376,9 +412,13 @@ def criteria_below_pass(actor: User, filters: Filters) -> Table:
         .where(Review.submitted_at.is_not(None), Submission.credential_id.in_(scope.credentials()),
                *scope.during(Review.submitted_at), *scope.people(Submission.teacher_id))
         .group_by(Credential.id, Credential.name, Criterion.id, Criterion.name)
-        .order_by((below * 1.0 / total).desc(), Criterion.name)
+        .order_by((below * 1.0 / total).desc(), Criterion.name, Credential.id, Criterion.id)
         .limit(TOP_CRITERIA)
     ).all()
+    return _criteria_table(result)
+
+
+def _criteria_table(result) -> Table:
     rows = [{"credential": r.credential, "criterion": r.criterion, "scores": r.scores, "below": r.below,
              "share": _share(r.below, r.scores)} for r in result]
     return Table(
@@ -460,44 +500,78 @@ def _overdue(now: datetime) -> ColumnElement:
     )
 
 
-def review_turnaround(actor: User, filters: Filters, *, now: datetime | None = None) -> Table:
-    """Per microcredential: assignments, median and 90th-percentile days to complete a review,
-    and the overdue rate. Three queries."""
+def review_turnaround(actor: User, filters: Filters, *, now: datetime | None = None, live: bool = False) -> Table:
+    """Per microcredential: assignments, median and 90th-percentile whole days to complete a review,
+    and the overdue rate. Five queries from the summaries (open assignments past due are counted
+    live: they change with the clock, and few are open), three live."""
     scope = _scope(actor, filters)
     now = now or utcnow()
     credentials = _credentials_in_scope(scope)
-    values = (
-        select(Submission.credential_id.label("key"),
-               days_between(Assignment.completed_at, Assignment.assigned_at).label("value"))
-        .join(Submission, Submission.id == Assignment.submission_id)
-        .where(Assignment.status == AssignmentStatus.COMPLETED, *_assignments(scope))
-    )
-    times = {row.key: row for row in db.session.execute(percentiles(values, {"median": 0.5, "p90": 0.9}, keys=["key"]))}
-    counted = Assignment.status != AssignmentStatus.DECLINED
-    counts = {
-        row.credential_id: row
-        for row in db.session.execute(
-            select(
-                Submission.credential_id,
-                func.sum(case((counted, 1), else_=0)).label("assignments"),
-                func.sum(case((and_(counted, _overdue(now)), 1), else_=0)).label("overdue"),
-                func.sum(case((Assignment.status == AssignmentStatus.DECLINED, 1), else_=0)).label("declined"),
-            )
-            .join(Submission, Submission.id == Assignment.submission_id)
-            .where(*_assignments(scope))
-            .group_by(Submission.credential_id)
+    fractions = {"median": 0.5, "p90": 0.9}
+    if _summarised(scope, live):
+        values = select(TurnaroundDay.credential_id.label("key"), TurnaroundDay.days_taken.label("value"),
+                        TurnaroundDay.n.label("n")).where(TurnaroundDay.credential_id.in_(scope.credentials()),
+                                                          *scope.on_days(TurnaroundDay.day))
+        times = {row.key: row for row in db.session.execute(percentiles_from_counts(values, fractions, keys=["key"]))}
+        overall = db.session.execute(percentiles_from_counts(values, fractions)).one()
+        # A lookup per open assignment (few), not a join: PostgreSQL would hash the whole submission table.
+        credential = (select(Submission.credential_id).where(Submission.id == Assignment.submission_id)
+                      .correlate(Assignment).scalar_subquery())
+        open_rows = (
+            select(credential.label("credential_id"))
+            .where(Assignment.status == AssignmentStatus.PENDING, Assignment.due_at < now,
+                   *scope.during(Assignment.assigned_at))
+            .subquery("open_rows")
         )
-    }
-    overall = db.session.execute(percentiles(values, {"median": 0.5, "p90": 0.9})).one()
+        open_overdue = dict(db.session.execute(
+            select(open_rows.c.credential_id, func.count())
+            .where(open_rows.c.credential_id.in_(scope.credentials()))
+            .group_by(open_rows.c.credential_id)
+        ).all())
+        counts = {
+            row.credential_id: {"assignments": row.assignments, "declined": row.declined,
+                                "overdue": (row.closed_overdue or 0) + open_overdue.get(row.credential_id, 0)}
+            for row in db.session.execute(
+                select(AssignmentDay.credential_id, func.sum(AssignmentDay.assignments).label("assignments"),
+                       func.sum(AssignmentDay.declined).label("declined"),
+                       func.sum(AssignmentDay.closed_overdue).label("closed_overdue"))
+                .where(AssignmentDay.credential_id.in_(scope.credentials()), *scope.on_days(AssignmentDay.day))
+                .group_by(AssignmentDay.credential_id)
+            )
+        }
+    else:
+        values = (
+            select(Submission.credential_id.label("key"),
+                   whole_days(Assignment.completed_at, Assignment.assigned_at).label("value"))
+            .join(Submission, Submission.id == Assignment.submission_id)
+            .where(Assignment.status == AssignmentStatus.COMPLETED, *_assignments(scope))
+        )
+        times = {row.key: row for row in db.session.execute(percentiles(values, fractions, keys=["key"]))}
+        counted = Assignment.status != AssignmentStatus.DECLINED
+        counts = {
+            row.credential_id: row._asdict()
+            for row in db.session.execute(
+                select(
+                    Submission.credential_id,
+                    func.sum(case((counted, 1), else_=0)).label("assignments"),
+                    func.sum(case((and_(counted, _overdue(now)), 1), else_=0)).label("overdue"),
+                    func.sum(case((Assignment.status == AssignmentStatus.DECLINED, 1), else_=0)).label("declined"),
+                )
+                .join(Submission, Submission.id == Assignment.submission_id)
+                .where(*_assignments(scope))
+                .group_by(Submission.credential_id)
+            )
+        }
+        overall = db.session.execute(percentiles(values, fractions)).one()
     rows = []
     for credential_id, name in credentials:
         t, c = times.get(credential_id), counts.get(credential_id)
         rows.append({
             "credential_id": credential_id, "credential": name,
-            "assignments": c.assignments if c else 0, "completed": t.n if t else 0,
+            "assignments": c["assignments"] if c else 0, "completed": t.n if t else 0,
             "median_days": t.median if t else None, "p90_days": t.p90 if t else None,
-            "overdue": c.overdue if c else 0, "overdue_rate": _share(c.overdue, c.assignments) if c else None,
-            "declined": c.declined if c else 0,
+            "overdue": c["overdue"] if c else 0, "overdue_rate": _share(c["overdue"], c["assignments"]) if c else None,
+            "declined": c["declined"] if c else 0,
         })
     total_assignments = sum(r["assignments"] for r in rows)
     total_overdue = sum(r["overdue"] for r in rows)
@@ -514,8 +588,8 @@ def review_turnaround(actor: User, filters: Filters, *, now: datetime | None = N
                  Column("p90_days", "90th percentile, days", "days"), Column("overdue", "Overdue"),
                  Column("overdue_rate", "Overdue rate (%)", "pct"), Column("declined", "Declined")],
         rows=rows,
-        note=("Assignments made in the period (declined ones apart). Overdue: completed after the due date, "
-              "expired, or still open past it today."),
+        note=("Assignments made in the period (declined ones apart). Days: whole days from assignment to the "
+              "completed review. Overdue: completed after the due date, expired, or still open past it today."),
     )
 
 
@@ -583,10 +657,27 @@ def load_distribution(actor: User, filters: Filters) -> Table:
     )
 
 
-def reviewer_agreement(actor: User, filters: Filters) -> Table:
+def reviewer_agreement(actor: User, filters: Filters, *, live: bool = False) -> Table:
     """Agreement between peers scoring the same submission, per criterion: pairs of scores,
-    exact agreement (same level) and within one level. One query."""
+    exact agreement (same level) and within one level. Two queries from the summaries (one live)."""
     scope = _scope(actor, filters)
+    if _summarised(scope, live):
+        pairs = func.sum(CriterionDay.pairs)
+        result = db.session.execute(
+            select(
+                Credential.name.label("credential"), Criterion.name.label("criterion"), pairs.label("pairs"),
+                func.sum(CriterionDay.exact).label("exact"), func.sum(CriterionDay.adjacent).label("adjacent"),
+            )
+            .select_from(CriterionDay)
+            .join(Criterion, Criterion.id == CriterionDay.criterion_id)
+            .join(Rubric, Rubric.id == Criterion.rubric_id)
+            .join(Credential, Credential.id == Rubric.credential_id)
+            .where(CriterionDay.credential_id.in_(scope.credentials()), *scope.on_days(CriterionDay.day))
+            .group_by(Credential.id, Credential.name, Criterion.id, Criterion.position, Criterion.name)
+            .having(pairs > 0)
+            .order_by(Credential.name, Criterion.position, Credential.id, Criterion.id)
+        ).all()
+        return _agreement_table(result)
     a1, a2 = aliased(Assignment), aliased(Assignment)
     r1, r2 = aliased(Review), aliased(Review)
     s1, s2 = aliased(ReviewScore), aliased(ReviewScore)
@@ -615,8 +706,12 @@ def reviewer_agreement(actor: User, filters: Filters) -> Table:
                Submission.credential_id.in_(scope.credentials()), *scope.during(r1.submitted_at),
                *scope.people(Submission.teacher_id))
         .group_by(Credential.id, Credential.name, Criterion.id, Criterion.position, Criterion.name)
-        .order_by(Credential.name, Criterion.position)
+        .order_by(Credential.name, Criterion.position, Credential.id, Criterion.id)
     ).all()
+    return _agreement_table(result)
+
+
+def _agreement_table(result) -> Table:
     rows = [{"credential": r.credential, "criterion": r.criterion, "pairs": r.pairs, "exact": r.exact,
              "exact_rate": _share(r.exact, r.pairs), "adjacent": r.adjacent,
              "adjacent_rate": _share(r.adjacent, r.pairs)} for r in result]
@@ -886,6 +981,10 @@ class Dashboard:
     key: str
     title: str
     tables: list[Table]
+    # How fresh the summary-backed figures are (None until the first refresh; live figures are current).
+    refreshed_at: datetime | None = None
+    pending_days: int = 0
+    summarised: bool = False
 
     def table(self, key: str) -> Table:
         return next(t for t in self.tables if t.key == key)
@@ -934,7 +1033,17 @@ def build_dashboard(actor: User, name: str, filters: Filters) -> Dashboard:
     require_analytics(actor)
     if name not in DASHBOARDS:
         raise NotFound("No such dashboard.")
-    return DASHBOARDS[name](actor, filters)
+    board = DASHBOARDS[name](actor, filters)
+    status = summary_status()
+    return replace(board, refreshed_at=status.refreshed_at, pending_days=status.pending_days,
+                   summarised=status.full_refreshed and not filters.school_id)
+
+
+def refresh_analytics(actor: User, *, full: bool = False) -> RefreshResult:
+    """Refresh the dashboards' summaries now (admins and program leads): the days changed since the
+    last refresh, or every day with ``full``. Waits for a refresh already running. Flushes."""
+    require_analytics(actor)
+    return refresh_summaries(full=full, wait=True)
 
 
 _TABLES: dict[str, dict[str, Callable[[User, Filters], Table]]] = {
@@ -986,6 +1095,6 @@ def filter_options(actor: User) -> FilterOptions:
 __all__ = [
     "DASHBOARDS", "Column", "Dashboard", "FilterOptions", "Filters", "Table", "attempts_to_pass",
     "build_dashboard", "build_table", "calibration_results", "competency_coverage", "credential_outcomes", "criteria_below_pass",
-    "filter_options", "impact_by_credential", "impact_by_measure", "load_distribution", "review_turnaround",
+    "filter_options", "impact_by_credential", "refresh_analytics", "impact_by_measure", "load_distribution", "review_turnaround",
     "reviewer_agreement", "reviewer_load", "school_participation", "stack_progress",
 ]

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, Float, Integer, Select, case, cast, func, select
-from sqlalchemy.sql.expression import literal
+from sqlalchemy import ColumnElement, Date, Float, Integer, Select, and_, case, cast, func, select
+from sqlalchemy.sql.expression import literal, literal_column
 
 from app.extensions import db
 
@@ -75,3 +75,59 @@ def percentiles(values: Select, fractions: dict[str, float], *, keys: Sequence[s
         share = func.max(h - lo)
         columns.append((lo_value + share * (hi_value - lo_value)).label(name))
     return select(*rgroup, *columns, func.max(ranked.c.cnt).label("n")).group_by(*rgroup)
+
+
+def day_of(column) -> ColumnElement:
+    """The UTC calendar day of a timestamp column (a DATE on PostgreSQL, 'YYYY-MM-DD' on SQLite)."""
+    if dialect_name() == "postgresql":
+        return cast(func.timezone(literal_column("'UTC'"), column), Date)
+    return func.date(column)
+
+
+def whole_days(later, earlier) -> ColumnElement:
+    """Whole days elapsed from ``earlier`` to ``later`` (rounded down), from whole seconds on both backends."""
+    if dialect_name() == "postgresql":
+        return cast(func.floor((func.extract("epoch", later) - func.extract("epoch", earlier)) / 86400), Integer)
+    seconds = cast(func.strftime("%s", later), Integer) - cast(func.strftime("%s", earlier), Integer)
+    return case((seconds >= 0, seconds // 86400), else_=-((-seconds + 86399) // 86400))
+
+
+def percentiles_from_counts(counts: Select, fractions: dict[str, float], *, keys: Sequence[str] = ()) -> Select:
+    """Continuous percentiles from a table of values and how often each occurs.
+
+    ``counts`` selects the group columns named in ``keys``, a ``value`` and its
+    count ``n`` (several rows may hold the same value). The result has the same
+    shape as ``percentiles``: the keys, one column per fraction, and ``n``; the
+    numbers are those ``percentile_cont`` gives over the values repeated.
+    """
+    sub = counts.subquery("pc")
+    group = [sub.c[k] for k in keys]
+    merged = (
+        select(*group, sub.c.value, func.sum(sub.c.n).label("n"))
+        .where(sub.c.value.is_not(None))
+        .group_by(*group, sub.c.value)
+        .subquery("merged")
+    )
+    mgroup = [merged.c[k] for k in keys]
+    ranked = (
+        select(
+            *mgroup, merged.c.value, merged.c.n,
+            func.sum(merged.c.n).over(partition_by=mgroup or None, order_by=merged.c.value).label("upto"),
+            func.sum(merged.c.n).over(partition_by=mgroup or None).label("total"),
+        )
+        .where(merged.c.n > 0)
+        .subquery("ranked")
+    )
+    rgroup = [ranked.c[k] for k in keys]
+    postgres = dialect_name() == "postgresql"
+    columns = []
+    for name, fraction in fractions.items():
+        h = (ranked.c.total - 1) * literal(float(fraction), Float)  # 0-based position among the values
+        lo = cast(func.floor(h), Integer) if postgres else cast(h, Integer)
+        hi = lo + case((h > lo, 1), else_=0)
+        # The value at 0-based position p is the one whose run [upto - n, upto) holds p.
+        lo_value = func.max(case((and_(ranked.c.upto - ranked.c.n <= lo, lo < ranked.c.upto), ranked.c.value)))
+        hi_value = func.max(case((and_(ranked.c.upto - ranked.c.n <= hi, hi < ranked.c.upto), ranked.c.value)))
+        share = func.max(h - lo)
+        columns.append((lo_value + share * (hi_value - lo_value)).label(name))
+    return select(*rgroup, *columns, func.max(ranked.c.total).label("n")).group_by(*rgroup)

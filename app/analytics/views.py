@@ -5,14 +5,15 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Response, abort, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.accounts.auth import role_required
 from app.accounts.models import Role
 from app.analytics import bp, services
 from app.analytics.charts import chart_for
-from app.analytics.forms import FilterForm
+from app.analytics.forms import FilterForm, RefreshForm
+from app.extensions import db
 from app.analytics.services import Table
 
 DASHBOARD_TITLES = {
@@ -66,8 +67,22 @@ def dashboard(name: str):
     return render_template(
         "analytics/dashboard.html", board=board, form=form, filters=filters, titles=DASHBOARD_TITLES,
         charts={table.key: chart_for(table) for table in board.tables},
-        per_page=services.SCHOOLS_PER_PAGE,
+        per_page=services.SCHOOLS_PER_PAGE, refresh_form=RefreshForm(formdata=None, dashboard=name),
     )
+
+
+@bp.route("/refresh", methods=["POST"])
+@role_required(Role.ANALYST)
+def refresh():
+    form = RefreshForm()
+    name = form.dashboard.data if form.dashboard.data in DASHBOARD_TITLES else "credentials"
+    if not form.validate_on_submit():
+        flash("The refresh was not started: reload the page and try again.", "error")
+        return redirect(url_for("analytics.dashboard", name=name))
+    result = services.refresh_analytics(current_user, full=form.full.data)
+    db.session.commit()
+    flash(result.summary(), "success")
+    return redirect(url_for("analytics.dashboard", name=name))
 
 
 @bp.route("/<name>/<table>.csv")

@@ -2,7 +2,8 @@
 
 The same services as the dashboards: ``GET /api/v1/analytics/{dashboard}`` gives
 every table of a dashboard, ``GET /api/v1/analytics/{dashboard}/{table}`` one
-table; both take the dashboards' filters as query arguments.
+table; both take the dashboards' filters as query arguments. ``POST
+/api/v1/analytics/refresh`` refreshes the summaries (a token with the write scope).
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from marshmallow import RAISE, Schema, ValidationError as SchemaError, fields, v
 from app.accounts.auth import api_user
 from app.analytics import services
 from app.analytics.policies import ANALYTICS_ROLES, require_analytics
-from app.api import BEARER, bp
+from app.api import BEARER, bp, writer
 from app.api.submissions import errors
+from app.extensions import db
 
 
 class AnalyticsQuery(Schema):
@@ -52,7 +54,27 @@ class TableOut(Schema):
 class DashboardOut(Schema):
     key = fields.String()
     title = fields.String()
+    refreshed_at = fields.DateTime(allow_none=True, metadata={
+        "description": "When the summaries were last refreshed (figures as of); null before the first refresh"})
+    pending_days = fields.Integer(metadata={"description": "Days changed since, waiting for the next refresh"})
+    summarised = fields.Boolean(metadata={
+        "description": "Whether the figures come from the summaries (false: computed live, e.g. for one school)"})
     tables = fields.List(fields.Nested(TableOut))
+
+
+class RefreshIn(Schema):
+    class Meta:
+        unknown = RAISE
+
+    full = fields.Boolean(load_default=False, metadata={"description": "Rebuild every day, not only the changed ones"})
+
+
+class RefreshOut(Schema):
+    kind = fields.String(metadata={"description": "full or days"})
+    days = fields.Integer(metadata={"description": "Days rebuilt (0 for a full rebuild)"})
+    started_at = fields.DateTime()
+    finished_at = fields.DateTime()
+    message = fields.Function(lambda result: result.summary())
 
 
 def _reader():
@@ -77,3 +99,16 @@ def get_analytics_dashboard(args: dict, name: str):
 def get_analytics_table(args: dict, name: str, table: str):
     """One table of a dashboard, with the same filters."""
     return services.build_table(_reader(), name, table, services.Filters(**args))
+
+
+@bp.route("/analytics/refresh", methods=["POST"])
+@bp.arguments(RefreshIn, unknown=RAISE)
+@bp.response(200, RefreshOut)
+@bp.doc(security=BEARER)
+@errors(422)
+def refresh_analytics(args: dict):
+    """Refresh the dashboards' summaries now (the days changed since the last refresh, or every day
+    with ``full``); admins and program leads."""
+    result = services.refresh_analytics(require_analytics(writer()), full=args["full"])
+    db.session.commit()
+    return result

@@ -52,6 +52,7 @@ from app.evidence.services import COUNTED_STATUSES
 from app.extensions import db
 from app.mail import deliver_outbox
 from app.reviewers import notifications as notices
+from app.reviewers.signals import submission_decided
 from app.reviewers.models import (
     Assignment,
     AssignmentStatus,
@@ -684,6 +685,7 @@ def decide_submission(submission: Submission, *, actor: User | None) -> Decision
                  outcome=outcome.value, basis=basis.value)
     _after_decision(submission, decision, policy)
     _check_agreement([r.assignment.reviewer for r in peer_reviews], submission.credential, policy)
+    submission_decided.send(submission, decision=decision)
     return decision
 
 

@@ -18,6 +18,8 @@ MATRIX = [
     ("GET", "/analytics/equity/coverage.csv", ANALYTICS, "analytics.export"),
     ("GET", "/api/v1/analytics/credentials", TOKEN, "api.get_analytics_dashboard"),
     ("GET", "/api/v1/analytics/reviewers/agreement", TOKEN, "api.get_analytics_table"),
+    ("POST", "/analytics/refresh", ANALYTICS, "analytics.refresh"),
+    ("POST", "/api/v1/analytics/refresh", TOKEN, "api.refresh_analytics"),
 ]
 
 

@@ -1,0 +1,318 @@
+"""Building the per-day summaries (``models.py``) from the raw rows, in set-based SQL.
+
+``refresh_summaries(full=True)`` rebuilds every summary table; otherwise only the
+days that changed are rebuilt: days marked dirty (after decisions and awards,
+``mark_submission_days``) and the days of every assignment and submitted review
+of a submission whose assignments or reviews changed since the last refresh.
+Each rebuild deletes the days' rows and inserts them again from one
+``INSERT ... SELECT`` per table, so running it twice changes nothing (safe for
+cron). On PostgreSQL an advisory lock keeps two refreshes from interleaving;
+the inline refresh after a decision skips (and leaves its days marked) when
+another refresh holds it.
+
+The SELECTs use the same joins and conditions as the live figures in
+``services.py``; ``tests/analytics/test_summaries.py`` proves the figures read
+from here equal the live ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import ColumnElement, Select, and_, case, delete, func, insert, literal, or_, select, union, union_all
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import aliased
+
+from app.analytics.models import AnalyticsDirtyDay, AnalyticsRefresh, AssignmentDay, CriterionDay, TurnaroundDay
+from app.analytics.sql import day_of, dialect_name, whole_days
+from app.credentials.models import Level
+from app.db import utcnow
+from app.evidence.models import Submission
+from app.extensions import db
+from app.reviewers.models import Assignment, AssignmentStatus, Review, ReviewerRole, ReviewScore
+
+LOCK_KEY = 7_007_001  # pg advisory lock: one refresh at a time
+RANGES_PER_STATEMENT = 40
+
+Ranges = list[tuple[date, date]]
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    kind: str
+    days: int
+    started_at: datetime
+    finished_at: datetime
+    skipped: bool = False
+
+    def summary(self) -> str:
+        if self.skipped:
+            return "Another refresh is running; the marked days wait for the next one."
+        what = "every day" if self.kind == "full" else f"{self.days} day{'s' if self.days != 1 else ''}"
+        return f"Analytics summaries refreshed ({self.kind}: {what}) in {(self.finished_at - self.started_at).total_seconds():.1f} s."
+
+
+@dataclass(frozen=True)
+class SummaryStatus:
+    """How fresh the summaries are: the last refresh that finished, and days still waiting."""
+
+    refreshed_at: datetime | None
+    full_refreshed: bool
+    pending_days: int
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def _during(column, ranges: Ranges | None) -> list[ColumnElement]:
+    """``column`` falls on one of the day ranges (inclusive); no condition for a full rebuild."""
+    if ranges is None:
+        return []
+    return [or_(*(and_(column >= _midnight(first), column < _midnight(last + timedelta(days=1)))
+                  for first, last in ranges))]
+
+
+def _as_ranges(days: Iterable[date]) -> Ranges:
+    """Consecutive days merged into (first, last) ranges."""
+    ranges: Ranges = []
+    for day in sorted(set(days)):
+        if ranges and day == ranges[-1][1] + timedelta(days=1):
+            ranges[-1] = (ranges[-1][0], day)
+        else:
+            ranges.append((day, day))
+    return ranges
+
+
+def _day_rows(days_column) -> ColumnElement:
+    return day_of(days_column).label("day")
+
+
+# --- the SELECTs (the live figures' joins, grouped by day) --------------------------------------
+
+
+def criterion_day_rows(ranges: Ranges | None) -> Select:
+    """Scores and peer pairs per credential, criterion and review day."""
+    scored, passing = aliased(Level), aliased(Level)
+    scores = (
+        select(
+            Submission.credential_id.label("credential_id"), ReviewScore.criterion_id.label("criterion_id"),
+            _day_rows(Review.submitted_at), func.count().label("scores"),
+            func.sum(case((scored.position < passing.position, 1), else_=0)).label("below"),
+            literal(0).label("pairs"), literal(0).label("exact"), literal(0).label("adjacent"),
+        )
+        .select_from(ReviewScore)
+        .join(Review, Review.id == ReviewScore.review_id)
+        .join(Assignment, Assignment.id == Review.assignment_id)
+        .join(Submission, Submission.id == Assignment.submission_id)
+        .join(scored, scored.id == ReviewScore.level_id)
+        .join(passing, and_(passing.criterion_id == ReviewScore.criterion_id, passing.is_pass.is_(True)))
+        .where(Review.submitted_at.is_not(None), *_during(Review.submitted_at, ranges))
+        .group_by(Submission.credential_id, ReviewScore.criterion_id, day_of(Review.submitted_at))
+    )
+    a1, a2 = aliased(Assignment), aliased(Assignment)
+    r1, r2 = aliased(Review), aliased(Review)
+    s1, s2 = aliased(ReviewScore), aliased(ReviewScore)
+    l1, l2 = aliased(Level), aliased(Level)
+    gap = l1.position - l2.position
+    pairs = (
+        select(
+            Submission.credential_id.label("credential_id"), s1.criterion_id.label("criterion_id"),
+            _day_rows(r1.submitted_at), literal(0).label("scores"), literal(0).label("below"),
+            func.count().label("pairs"), func.sum(case((gap == 0, 1), else_=0)).label("exact"),
+            func.sum(case((and_(gap >= -1, gap <= 1), 1), else_=0)).label("adjacent"),
+        )
+        .select_from(s1)
+        .join(r1, r1.id == s1.review_id)
+        .join(a1, a1.id == r1.assignment_id)
+        .join(a2, and_(a2.submission_id == a1.submission_id, a2.id > a1.id, a2.role == ReviewerRole.PEER))
+        .join(r2, r2.assignment_id == a2.id)
+        .join(s2, and_(s2.review_id == r2.id, s2.criterion_id == s1.criterion_id))
+        .join(l1, l1.id == s1.level_id)
+        .join(l2, l2.id == s2.level_id)
+        .join(Submission, Submission.id == a1.submission_id)
+        .where(a1.role == ReviewerRole.PEER, r1.submitted_at.is_not(None), r2.submitted_at.is_not(None),
+               *_during(r1.submitted_at, ranges))
+        .group_by(Submission.credential_id, s1.criterion_id, day_of(r1.submitted_at))
+    )
+    both = union_all(scores, pairs).subquery("both")
+    return select(
+        both.c.credential_id, both.c.criterion_id, both.c.day, func.sum(both.c.scores), func.sum(both.c.below),
+        func.sum(both.c.pairs), func.sum(both.c.exact), func.sum(both.c.adjacent),
+    ).group_by(both.c.credential_id, both.c.criterion_id, both.c.day)
+
+
+def closed_overdue() -> ColumnElement:
+    """Overdue for good: completed after the due date, or expired (pending ones depend on today)."""
+    return or_(
+        and_(Assignment.status == AssignmentStatus.COMPLETED, Assignment.completed_at > Assignment.due_at),
+        Assignment.status == AssignmentStatus.EXPIRED,
+    )
+
+
+def assignment_day_rows(ranges: Ranges | None) -> Select:
+    counted = Assignment.status != AssignmentStatus.DECLINED
+    return (
+        select(
+            Submission.credential_id, _day_rows(Assignment.assigned_at),
+            func.sum(case((counted, 1), else_=0)),
+            func.sum(case((Assignment.status == AssignmentStatus.DECLINED, 1), else_=0)),
+            func.sum(case((and_(counted, closed_overdue()), 1), else_=0)),
+        )
+        .select_from(Assignment)
+        .join(Submission, Submission.id == Assignment.submission_id)
+        .where(*_during(Assignment.assigned_at, ranges))
+        .group_by(Submission.credential_id, day_of(Assignment.assigned_at))
+    )
+
+
+def turnaround_day_rows(ranges: Ranges | None) -> Select:
+    taken = whole_days(Assignment.completed_at, Assignment.assigned_at)
+    return (
+        select(Submission.credential_id, _day_rows(Assignment.assigned_at), taken.label("days_taken"), func.count())
+        .select_from(Assignment)
+        .join(Submission, Submission.id == Assignment.submission_id)
+        .where(Assignment.status == AssignmentStatus.COMPLETED, Assignment.completed_at.is_not(None),
+               *_during(Assignment.assigned_at, ranges))
+        .group_by(Submission.credential_id, day_of(Assignment.assigned_at), taken)
+    )
+
+
+SUMMARIES = (
+    (CriterionDay, ["credential_id", "criterion_id", "day", "scores", "below", "pairs", "exact", "adjacent"],
+     criterion_day_rows),
+    (AssignmentDay, ["credential_id", "day", "assignments", "declined", "closed_overdue"], assignment_day_rows),
+    (TurnaroundDay, ["credential_id", "day", "days_taken", "n"], turnaround_day_rows),
+)
+
+
+# --- which days changed ----------------------------------------------------------------------
+
+
+def _as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def _days_of_submissions(submissions: Select) -> Select:
+    """The days whose summaries hold something of these submissions: assignments made, reviews submitted."""
+    return union(
+        select(day_of(Assignment.assigned_at).label("day")).where(Assignment.submission_id.in_(submissions)),
+        select(day_of(Review.submitted_at).label("day"))
+        .join(Assignment, Assignment.id == Review.assignment_id)
+        .where(Assignment.submission_id.in_(submissions), Review.submitted_at.is_not(None)),
+    )
+
+
+def changed_days(since: datetime) -> set[date]:
+    """Days touched by assignments or reviews written since ``since`` (one query)."""
+    touched = union(
+        select(Assignment.submission_id).where(Assignment.updated_at >= since),
+        select(Assignment.submission_id).join(Review, Review.assignment_id == Assignment.id)
+        .where(Review.updated_at >= since),
+    )
+    return {_as_date(day) for day in db.session.scalars(_days_of_submissions(select(touched.subquery().c[0])))}
+
+
+def mark_submission_days(submission_id: int) -> int:
+    """Mark the days of one submission's assignments and reviews for the next refresh. Two statements."""
+    days = {_as_date(day) for day in db.session.scalars(_days_of_submissions(select(literal(submission_id))))}
+    if not days:
+        return 0
+    now = utcnow()
+    rows = [{"day": day, "marked_at": now} for day in sorted(days)]
+    if dialect_name() == "postgresql":
+        statement = pg_insert(AnalyticsDirtyDay).values(rows)
+        statement = statement.on_conflict_do_update(index_elements=["day"], set_={"marked_at": now})
+    else:
+        statement = sqlite_insert(AnalyticsDirtyDay).values(rows)
+        statement = statement.on_conflict_do_update(index_elements=["day"], set_={"marked_at": now})
+    db.session.execute(statement)
+    return len(days)
+
+
+# --- refresh ---------------------------------------------------------------------------------
+
+
+def _lock(wait: bool) -> bool:
+    if dialect_name() != "postgresql":
+        return True
+    if wait:
+        db.session.execute(select(func.pg_advisory_xact_lock(LOCK_KEY)))
+        return True
+    return bool(db.session.scalar(select(func.pg_try_advisory_xact_lock(LOCK_KEY))))
+
+
+def _rebuild(ranges: Ranges | None) -> None:
+    for model, columns, rows in SUMMARIES:
+        table = model.__table__
+        if ranges is None:
+            db.session.execute(delete(table))
+            db.session.execute(insert(table).from_select(columns, rows(None)))
+            continue
+        for start in range(0, len(ranges), RANGES_PER_STATEMENT):
+            chunk = ranges[start:start + RANGES_PER_STATEMENT]
+            db.session.execute(delete(table).where(or_(*(table.c.day.between(a, b) for a, b in chunk))))
+            db.session.execute(insert(table).from_select(columns, rows(chunk)))
+
+
+def last_refresh() -> AnalyticsRefresh | None:
+    return db.session.scalar(
+        select(AnalyticsRefresh).where(AnalyticsRefresh.finished_at.is_not(None))
+        .order_by(AnalyticsRefresh.finished_at.desc(), AnalyticsRefresh.id.desc()).limit(1)
+    )
+
+
+def refresh_summaries(*, full: bool = False, wait: bool = True) -> RefreshResult:
+    """Rebuild the summaries: everything (``full``, or when no full rebuild was ever made) or
+    the days that changed since the last refresh plus the marked ones. Flushes; the caller
+    commits. With ``wait=False`` (the inline refresh after a decision) a refresh already
+    running elsewhere is not waited for: the days stay marked."""
+    started = utcnow()
+    if not _lock(wait):
+        return RefreshResult("days", 0, started, started, skipped=True)
+    previous = last_refresh()
+    full_done = db.session.scalar(select(func.count()).where(AnalyticsRefresh.kind == "full",
+                                                             AnalyticsRefresh.finished_at.is_not(None)))
+    if full or not full_done:
+        _rebuild(None)
+        db.session.execute(delete(AnalyticsDirtyDay).where(AnalyticsDirtyDay.marked_at <= started))
+        kind, count = "full", 0
+    else:
+        marked = {_as_date(day) for day in db.session.scalars(
+            select(AnalyticsDirtyDay.day).where(AnalyticsDirtyDay.marked_at <= started))}
+        days = marked | changed_days(previous.started_at)
+        ranges = _as_ranges(days)
+        if ranges:
+            _rebuild(ranges)
+        if marked:
+            db.session.execute(delete(AnalyticsDirtyDay).where(AnalyticsDirtyDay.marked_at <= started))
+        kind, count = "days", len(days)
+    finished = utcnow()
+    db.session.add(AnalyticsRefresh(kind=kind, started_at=started, finished_at=finished, days=count))
+    db.session.flush()
+    return RefreshResult(kind, count, started, finished)
+
+
+def summary_status() -> SummaryStatus:
+    """When the summaries were last refreshed and how many marked days wait. One query."""
+    row = db.session.execute(
+        select(
+            select(func.max(AnalyticsRefresh.finished_at)).scalar_subquery().label("refreshed_at"),
+            select(func.count()).where(AnalyticsRefresh.kind == "full", AnalyticsRefresh.finished_at.is_not(None))
+            .scalar_subquery().label("full"),
+            select(func.count()).select_from(AnalyticsDirtyDay).scalar_subquery().label("pending"),
+        )
+    ).one()
+    refreshed_at = row.refreshed_at
+    if isinstance(refreshed_at, str):  # SQLite through a scalar subquery: no column type to convert
+        refreshed_at = datetime.fromisoformat(refreshed_at).replace(tzinfo=UTC)
+    elif refreshed_at is not None and refreshed_at.tzinfo is None:
+        refreshed_at = refreshed_at.replace(tzinfo=UTC)
+    return SummaryStatus(refreshed_at=refreshed_at, full_refreshed=bool(row.full), pending_days=row.pending or 0)
+
+
+__all__ = ["RefreshResult", "SummaryStatus", "changed_days", "last_refresh", "mark_submission_days",
+           "refresh_summaries", "summary_status"]
