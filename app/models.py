@@ -22,6 +22,7 @@ from app.credentials.models import (
 from app.evidence.models import Artifact, ImpactMeasure, Submission
 from app.learning.models import Enrollment, Module, ModuleSection, SectionProgress
 from app.mail import OutboxMessage
+from app.portfolio.models import AwardVisibility, Collection, CollectionItem, PortfolioProfile
 from app.reviewers.models import (
     Assignment,
     CalibrationAttempt,
@@ -33,10 +34,10 @@ from app.reviewers.models import (
 )
 
 __all__ = [
-    "ApiToken", "Artifact", "Assignment", "AuditEvent", "Award", "AwardDocument", "CalibrationAttempt",
-    "CalibrationExemplar", "Competency", "Credential", "Criterion", "Decision", "DecisionPolicy",
+    "ApiToken", "Artifact", "Assignment", "AuditEvent", "Award", "AwardDocument", "AwardVisibility", "CalibrationAttempt",
+    "CalibrationExemplar", "Collection", "CollectionItem", "Competency", "Credential", "Criterion", "Decision", "DecisionPolicy",
     "Enrollment", "ExemplarLevel", "Framework", "ImpactMeasure", "InviteCode", "Level", "Module",
-    "ModuleSection", "Notification", "Organization", "OutboxMessage", "Qualification", "Requirement", "Review",
+    "ModuleSection", "Notification", "Organization", "OutboxMessage", "PortfolioProfile", "Qualification", "Requirement", "Review",
     "ReviewScore", "Role", "Rubric", "School", "SectionProgress", "SigningKey", "StackComponent",
     "Submission", "User", "UserRole",
 ]
