@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from app.credentials.openbadges import services as badge_services
 from app.credentials.openbadges.urls import assertion_url
@@ -98,7 +99,7 @@ def _render_award(award, *, collections_form: AwardCollectionsForm | None = None
     entry = overview.entry(award.id)
     if collections_form is None:
         collections_form = AwardCollectionsForm(formdata=None, data={"collections": entry.collection_ids})
-    collections_form.collections.choices = [(c.id, c.name) for c in overview.collections]
+    collections_form.collections.choices = [SelectChoice(c.id, c.name) for c in overview.collections]
     return render_template(
         "portfolio/award.html", overview=overview, entry=entry, award=award, urls=entry.urls,
         linkedin_url=entry.linkedin_url, share_url=entry.urls["assertion"],
@@ -146,7 +147,7 @@ def award_consent(award_id: int):
 def award_collections(award_id: int):
     award = services.get_own_award_or_403(current_user, award_id)
     form = AwardCollectionsForm()
-    form.collections.choices = [(c.id, c.name) for c in services.portfolio_overview(current_user).collections]
+    form.collections.choices = [SelectChoice(c.id, c.name) for c in services.portfolio_overview(current_user).collections]
     if not form.validate_on_submit():
         return _render_award(award, collections_form=form, status=422)
     services.set_award_collections(teacher=current_user, award=award, collection_ids=form.collections.data or [])
