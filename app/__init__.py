@@ -33,7 +33,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
 
     configure_login(login_manager)
 
-    from app import accounts, analytics, credentials, dashboard, evidence, learning, reviewers, verify
+    from app import accounts, analytics, credentials, dashboard, evidence, learning, portfolio, reviewers, verify
     from app.accounts import views as _accounts_views  # noqa: F401
     from app.analytics import views as _analytics_views  # noqa: F401
     from app.api import register_api
@@ -45,6 +45,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from app.dashboard import views as _dashboard_views  # noqa: F401
     from app.evidence import views as _evidence_views  # noqa: F401
     from app.learning import views as _learning_views  # noqa: F401
+    from app.portfolio import views as _portfolio_views  # noqa: F401
     from app.reviewers import views as _reviewers_views  # noqa: F401
     from app.verify import views as _verify_views  # noqa: F401
     from app.main import bp as main_bp
@@ -60,6 +61,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(analytics.bp)
     app.register_blueprint(verify.bp)
+    app.register_blueprint(portfolio.bp)
     register_api(app, api)
     openbadges.install_assertion_cache(app)
 

@@ -1,7 +1,7 @@
 """Every model, imported in dependency order so the metadata is complete
 (for Alembic autogenerate, ``create_all`` in tests, and the shell)."""
 
-from app.accounts.models import ApiToken, InviteCode, Organization, Role, School, User, UserRole
+from app.accounts.models import ApiToken, EmailAddress, InviteCode, Organization, Role, School, User, UserRole
 from app.audit import AuditEvent
 from app.credentials.models import (
     Award,
@@ -22,6 +22,7 @@ from app.credentials.models import (
 from app.evidence.models import Artifact, ImpactMeasure, Submission
 from app.learning.models import Enrollment, Module, ModuleSection, SectionProgress
 from app.mail import OutboxMessage
+from app.portfolio.models import AwardVisibility, Collection, CollectionItem, PortfolioProfile
 from app.reviewers.models import (
     Assignment,
     CalibrationAttempt,
@@ -34,10 +35,12 @@ from app.reviewers.models import (
 from app.analytics.models import AnalyticsDirtyDay, AnalyticsRefresh, AssignmentDay, CriterionDay, TurnaroundDay
 
 __all__ = [
-    "AnalyticsDirtyDay", "AnalyticsRefresh", "ApiToken", "AssignmentDay", "CriterionDay", "TurnaroundDay", "Artifact", "Assignment", "AuditEvent", "Award", "AwardDocument", "CalibrationAttempt",
-    "CalibrationExemplar", "Competency", "Credential", "Criterion", "Decision", "DecisionPolicy",
+    "AnalyticsDirtyDay", "AnalyticsRefresh", "ApiToken", "Artifact", "Assignment", "AssignmentDay", "AuditEvent", "Award",
+    "AwardDocument", "AwardVisibility", "CalibrationAttempt", "CalibrationExemplar", "Collection", "CollectionItem",
+    "Competency", "Credential", "Criterion", "CriterionDay", "Decision", "DecisionPolicy", "EmailAddress",
+    "TurnaroundDay",
     "Enrollment", "ExemplarLevel", "Framework", "ImpactMeasure", "InviteCode", "Level", "Module",
-    "ModuleSection", "Notification", "Organization", "OutboxMessage", "Qualification", "Requirement", "Review",
+    "ModuleSection", "Notification", "Organization", "OutboxMessage", "PortfolioProfile", "Qualification", "Requirement", "Review",
     "ReviewScore", "Role", "Rubric", "School", "SectionProgress", "SigningKey", "StackComponent",
     "Submission", "User", "UserRole",
 ]

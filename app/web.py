@@ -26,7 +26,10 @@ def set_security_headers(response: Response) -> Response:
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     if response.mimetype == "text/html":
         headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        headers.setdefault("X-Frame-Options", "DENY")
+        # A page whose own policy lets others frame it (the badge embed) must not be denied by the older header.
+        policy = headers["Content-Security-Policy"]
+        if "frame-ancestors" not in policy or "frame-ancestors 'none'" in policy:
+            headers.setdefault("X-Frame-Options", "DENY")
     if request.is_secure or _hsts_enabled():
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     return response

@@ -68,7 +68,7 @@ def _authenticate() -> None:
 
 
 def register_api(app: Flask, api: Api) -> None:
-    from app.api import accounts, analytics, authoring, awards, catalog, reviews, submissions, verify  # noqa: F401  (routes)
+    from app.api import accounts, analytics, authoring, awards, catalog, portfolio, reviews, submissions, verify  # noqa: F401  (routes)
 
     csrf.exempt(bp)
     api.register_blueprint(bp)

@@ -46,6 +46,7 @@ from app.credentials.openbadges import baking, keys, ob2, ob3, urls
 from app.db import utcnow
 from app.errors import PermissionDenied, ValidationError
 from app.extensions import db
+from app.portfolio import services as portfolio_services
 from app.verify import receipts
 from app.verify.fetch import FetchError, fetch_json
 
@@ -198,13 +199,9 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def public_earner_names(award_ids: list[int]) -> dict[int, str]:
-    """award id -> the earner's name, only where the earner made it public.
-
-    replaced by app.portfolio.services.public_earner_names at merge (the portfolio
-    owns the rule and answers in one query); until then every earner stays hidden,
-    the privacy-safe default.
-    """
-    return {}
+    """award id -> the earner's name, only where the earner made it public: the award is
+    visible on her enabled public profile (the portfolio owns the rule; one query)."""
+    return portfolio_services.public_earner_names(award_ids)
 
 
 def verified_addresses(user_ids: Iterable[int]) -> dict[int, set[str]]:

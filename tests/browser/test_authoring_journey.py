@@ -45,6 +45,7 @@ def test_designer_builds_previews_and_publishes_and_a_teacher_starts(app, org, l
     factories.user(roles={Role.TEACHER}, organization=org, email="tess@example.org", name="Tess Teacher")
 
     _log_in(page, live_server, "dana@example.org")
+    page.get_by_role("navigation").get_by_text("Manage").click()
     page.get_by_role("navigation").get_by_role("link", name="Author").click()
     page.get_by_role("link", name="New credential").click()
     page.get_by_label("Name").fill("Exit Tickets")

@@ -27,6 +27,7 @@ def test_admin_revokes_a_badge_and_the_world_sees_it(app, org, live_server, page
     page.get_by_label("E-mail").fill("admin@example.org")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    page.get_by_role("navigation").get_by_text("Manage").click()
     page.get_by_role("navigation").get_by_role("link", name="Admin: awards").click()
     page.get_by_label("Recipient e-mail, credential or badge id").fill("rosa@")
     page.get_by_role("button", name="Search").click()

@@ -63,6 +63,7 @@ def test_admin_grants_a_role(app, org, live_server, page):
     page.get_by_label("E-mail").fill("admin@example.org")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    page.get_by_role("navigation").get_by_text("Manage").click()
     page.get_by_role("navigation").get_by_role("link", name="Users").click()
     page.get_by_label("Name or e-mail").fill("teo@")
     page.get_by_role("button", name=re.compile("Search|Filter", re.I)).click()

@@ -2,7 +2,8 @@
 
 Runs under .venv-ob2/bin/python (its own venv: see requirements-ob2.txt and the
 Makefile), never under the app's venv. Input: a JSON list of cases
-``{"name", "kind": "url"|"json"|"jws"|"file", "value", "recipient"}``; output:
+``{"name", "kind": "url"|"json"|"jws"|"file"|"unbake", "value", "recipient"}`` ("unbake" only
+reads the payload out of a baked file with openbadges-bakery, into ``payload``); output:
 a JSON object mapping each name to ``{"valid", "errorCount", "warningCount",
 "messages"}``. The OB 2.0 context is served from the validator's own copy and
 every other request must go to the live test server on 127.0.0.1.
@@ -22,8 +23,19 @@ import openbadges.verifier.tasks.crypto as crypto
 crypto.RSA = types.SimpleNamespace(import_key=lambda pem: pem)
 
 
+def unbake_file(path):
+    """What openbadges-bakery reads out of a baked PNG or SVG (None when nothing is baked in)."""
+    from openbadges_bakery import unbake
+
+    with open(path, "rb") as handle:
+        payload = unbake(handle)
+    return {"valid": payload is not None, "errorCount": 0, "warningCount": 0, "messages": [], "payload": payload}
+
+
 def run(case):
     value = case["value"]
+    if case["kind"] == "unbake":
+        return unbake_file(value)
     options = {"use_cache": False, "cache_backend": None}
     recipient = {"email": case["recipient"]} if case.get("recipient") else None
     if case["kind"] == "file":

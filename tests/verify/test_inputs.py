@@ -194,13 +194,17 @@ def test_earner_is_hidden_unless_public(client, award, monkeypatch):
     assert "Ana Teacher" not in page and "has not made their name public" in page
     body = client.post("/api/v1/verify", json={"input": award.uuid}).get_json()
     assert body["earner"] is None
+    # Her public profile alone does not show her name: the award must be visible on it too.
+    from app.portfolio import services as portfolio
+
+    portfolio.update_profile(teacher=award.recipient, handle="ana-teacher", enabled=True)
+    db.session.commit()
+    assert client.post("/api/v1/verify", json={"input": award.uuid}).get_json()["earner"] is None
+    portfolio.set_award_visibility(teacher=award.recipient, award=award, visible=True)
+    db.session.commit()
     calls = []
-
-    def shown(award_ids):
-        calls.append(list(award_ids))
-        return {award_ids[0]: "Ana Teacher"}
-
-    monkeypatch.setattr(services, "public_earner_names", shown)
+    real = services.public_earner_names
+    monkeypatch.setattr(services, "public_earner_names", lambda ids: calls.append(list(ids)) or real(ids))
     assert "Ana Teacher" in verify(client, "page", text=award.uuid)[2]
     assert client.post("/api/v1/verify", json={"input": award.uuid}).get_json()["earner"] == "Ana Teacher"
     assert calls == [[award.id], [award.id]]  # one call per answer

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from app.accounts.auth import role_required
 from app.accounts.models import Organization, Role
 from app.credentials.models import Award, Credential, KeyAlgorithm, SigningKey
-from app.credentials.openbadges import bp, cache, images, ob2, ob3, publishing, services
+from app.credentials.openbadges import bp, cache, images, ob2, ob3, publishing, services, urls
 from app.credentials.openbadges.forms import BadgeImageForm, ClearImageForm, ResolveFlagForm, RevokeForm
 from app.credentials.openbadges.urls import award_urls
 from app.credentials.policies import require_author
@@ -133,7 +133,9 @@ def assertion(uuid: str):
     award = services.get_award_by_uuid_or_404(uuid)
     if _wants_html():
         expired = award.expires_at is not None and award.expires_at <= utcnow()
-        return render_template("openbadges/assertion.html", award=award, urls=award_urls(award), expired=expired)
+        share_image = urls.absolute("openbadges.badge_image", credential_id=award.credential_id, fmt="png")
+        return render_template("openbadges/assertion.html", award=award, urls=award_urls(award), expired=expired,
+                               share_image=share_image)
     status, document = (410, ob2.revoked_assertion(award)) if award.revoked else (200, ob2.assertion(award))
     response = _json(document, status, cache="no-cache")
     response.headers[cache.MARK] = "store"  # app/credentials/openbadges/cache.py may replay it
