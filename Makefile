@@ -57,7 +57,7 @@ test: install-dev system-deps node_modules/.installed $(OB2_VENV)/.installed
 	$(PY) -m pytest -q --db=sqlite $(PYTEST_ARGS)
 	$(PY) -m pytest -q --db=postgresql $(PYTEST_ARGS)
 
-test-sqlite: install-dev node_modules/.installed $(OB2_VENV)/.installed
+test-sqlite: install-dev system-deps node_modules/.installed $(OB2_VENV)/.installed
 	$(PY) -m pytest -q --db=sqlite $(PYTEST_ARGS)
 
 test-postgresql: install-dev system-deps node_modules/.installed $(OB2_VENV)/.installed

@@ -45,6 +45,7 @@ def register_cli(app: Flask) -> None:
     from app.credentials.openbadges.cli import awards_cli, keys_cli
     from app.demo.cli import demo_cli
     from app.evidence.cli import storage_cli
+    from app.jobs import jobs_cli
     from app.reviewers.cli import reviews_cli
 
     app.cli.add_command(users_cli)
@@ -54,3 +55,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(keys_cli)
     app.cli.add_command(awards_cli)
     app.cli.add_command(analytics_cli)
+    app.cli.add_command(jobs_cli)

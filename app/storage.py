@@ -210,6 +210,57 @@ class _MeteredReader:
         return self._hash.hexdigest()
 
 
+class HashingSpool:
+    """A file that hashes (sha256) and counts the bytes written to it, for upload spools.
+
+    The request parser writes an upload front to back once; the digest taken on
+    the way is then the digest of the file, and storing it needs no second read.
+    Any write that is not at the end of what was written so far (after a seek,
+    or a truncate) makes ``digest()`` None, so callers fall back to reading the
+    file. Everything else (read, seek, name, fileno, close) is the wrapped file's.
+    """
+
+    def __init__(self, file: Any):
+        self._file = file
+        self._hash: Any = hashlib.sha256()
+        self._written = 0
+
+    def write(self, data: Any) -> int:
+        if self._hash is not None and self._file.tell() != self._written:
+            self._hash = None
+        count = self._file.write(data)
+        if self._hash is not None:
+            self._hash.update(memoryview(data)[:count])
+            self._written += count
+        return count
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def truncate(self, size: int | None = None) -> int:
+        self._hash = None
+        return self._file.truncate(size)
+
+    def digest(self) -> tuple[int, str] | None:
+        """(size, sha256 hex) of the file, when it was written front to back; else None."""
+        if self._hash is None:
+            return None
+        return self._written, self._hash.hexdigest()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._file, name)
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self._file)
+
+    def __enter__(self) -> HashingSpool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._file.close()
+
+
 # --- the interface ---------------------------------------------------------------------
 
 
@@ -319,11 +370,14 @@ class LocalStorage(Storage):
     def spool_file(self) -> BinaryIO | None:
         """A named temporary file below the root, on the same file system as the
         stored files, so ``save`` can hard-link it into place instead of writing
-        every byte a second time. Deleted when closed; None if it cannot be made."""
+        every byte a second time. It hashes and counts what is written to it, so
+        ``save`` need not read it again. Deleted when closed; None if it cannot be made."""
         try:
             spool_dir = self.root / self.SPOOL_DIR
             spool_dir.mkdir(parents=True, exist_ok=True)
-            spool = tempfile.NamedTemporaryFile(dir=spool_dir, prefix=".spool-", suffix=".part")  # noqa: SIM115
+            spool = HashingSpool(
+                tempfile.NamedTemporaryFile(dir=spool_dir, prefix=".spool-", suffix=".part")  # noqa: SIM115
+            )
         except OSError as exc:
             log.warning("Could not spool an upload under %s: %s", self.root, exc)
             return None
@@ -340,14 +394,23 @@ class LocalStorage(Storage):
             pass
         return None
 
-    def _adopt_spool(self, spool: Any, key_prefix: str, max_bytes: int) -> StoredFile | None:
-        """Hash and size-check a spooled upload, then hard-link it under a new key.
+    def _adopt_spool(self, spool: HashingSpool, key_prefix: str, max_bytes: int) -> StoredFile | None:
+        """Size-check a spooled upload and hard-link it under a new key, with the hash taken
+        while it was written (read again only if it was not written front to back).
         None when the file system cannot link (the caller copies instead)."""
         key = new_key(key_prefix)
         path = self._path(key)
-        reader = _MeteredReader(spool, max_bytes)
-        while reader.read(CHUNK_SIZE):
-            pass
+        digest = spool.digest()
+        if digest is None:
+            reader = _MeteredReader(spool, max_bytes)
+            while reader.read(CHUNK_SIZE):
+                pass
+            size, sha256 = reader.size, reader.sha256
+            spool.seek(0)
+        else:
+            size, sha256 = digest
+            if size > max_bytes:
+                raise too_large_error(max_bytes)
         with _local_errors():
             spool.flush()
             os.fsync(spool.fileno())
@@ -358,7 +421,7 @@ class LocalStorage(Storage):
             log.info("Could not link a spooled upload into place (%s); copying it", exc)
             spool.seek(0)
             return None
-        return StoredFile(self.name, key, reader.size, reader.sha256)
+        return StoredFile(self.name, key, size, sha256)
 
     def _path(self, key: str) -> Path:
         path = (self.root / validate_key(key)).resolve()

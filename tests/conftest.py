@@ -22,6 +22,7 @@ from app.accounts.models import Role
 from app.db import Base
 from config import TestingConfig
 from tests import factories
+from tests.support.redis import redis_server, redis_url  # noqa: F401  (pytest fixtures)
 from tests.support.s3 import s3_bucket, s3_endpoint  # noqa: F401  (pytest fixtures)
 
 

@@ -510,6 +510,44 @@ def test_a_spool_over_the_limit_is_refused_and_not_linked(tmp_path: Path) -> Non
     assert list(storage.iter_keys("evidence")) == []
 
 
+def test_a_spool_written_front_to_back_is_hashed_while_written_not_read_again(tmp_path: Path) -> None:
+    storage = LocalStorage(tmp_path / "files")
+    spool = storage.spool_file()
+    pieces = [os.urandom(300 * 1024) for _ in range(5)]
+    for piece in pieces:
+        spool.write(piece)
+    spool.seek(0)
+    reads: list[int] = []
+    real_read = spool._file.read
+    spool._file.read = lambda size=-1: reads.append(size) or real_read(size)
+    stored = storage.save(spool, key_prefix="evidence/1", max_bytes=10 * MB)
+    data = b"".join(pieces)
+    assert reads == []  # size and sha256 came from the writes
+    assert stored.size == len(data) and stored.sha256 == hashlib.sha256(data).hexdigest()
+    assert (tmp_path / "files" / stored.key).read_bytes() == data
+    spool.close()
+
+
+@pytest.mark.parametrize("rewrite", ["seek", "truncate"])
+def test_a_spool_changed_behind_its_writes_is_hashed_by_reading_it(tmp_path: Path, rewrite: str) -> None:
+    storage = LocalStorage(tmp_path / "files")
+    spool = storage.spool_file()
+    spool.write(b"a" * 1000)
+    if rewrite == "seek":
+        spool.seek(10)
+        spool.write(b"b" * 10)
+    else:
+        spool.truncate(500)
+    assert spool.digest() is None
+    spool.flush()
+    expected = Path(spool.name).read_bytes()
+    spool.seek(0)
+    stored = storage.save(spool, key_prefix="evidence/1", max_bytes=10 * MB)
+    assert stored.size == len(expected) and stored.sha256 == hashlib.sha256(expected).hexdigest()
+    assert (tmp_path / "files" / stored.key).read_bytes() == expected
+    spool.close()
+
+
 def test_other_streams_and_other_backends_are_copied(tmp_path: Path) -> None:
     storage = LocalStorage(tmp_path / "files")
     other = LocalStorage(tmp_path / "other")

@@ -538,3 +538,59 @@ def test_store_upload_through_the_app_storage(app) -> None:
         max_bytes=app.config["MAX_UPLOAD_BYTES"], key_prefix="evidence/1",
     )
     assert upload.backend == "memory" and storage.exists(upload.key)
+
+
+# --- reading the request body ----------------------------------------------------------------
+
+
+class _RecordingInput:
+    """A WSGI input stream that records the size of every read the app makes."""
+
+    def __init__(self, data: bytes):
+        self._stream = io.BytesIO(data)
+        self.reads: list[int] = []
+
+    def read(self, size: int = -1) -> bytes:
+        self.reads.append(size)
+        return self._stream.read(size)
+
+    def readline(self, size: int = -1) -> bytes:
+        return self._stream.readline(size)
+
+
+def _multipart_request(app, body: bytes, *, field: str = "x" * 10):
+    from werkzeug.test import EnvironBuilder
+
+    from app.uploads import UploadRequest
+
+    builder = EnvironBuilder(method="POST", data={"note": field, "file": (io.BytesIO(body), "plan.pdf")})
+    environ = builder.get_environ()
+    recorder = _RecordingInput(environ["wsgi.input"].read())
+    environ["wsgi.input"] = recorder
+    environ["wsgi.input_terminated"] = True  # as gunicorn says
+    request = UploadRequest(environ)
+    request.max_form_memory_size = app.config.get("MAX_FORM_MEMORY_SIZE")
+    return request, recorder
+
+
+def test_the_request_body_is_read_in_large_blocks(app) -> None:
+    from app.uploads import UPLOAD_READ_BYTES
+
+    body = b"%PDF-1.4\n" + os.urandom(5 * 1024 * 1024) + b"\n%%EOF\n"
+    request, recorder = _multipart_request(app, body)
+    assert request.files["file"].read() == body and request.form["note"] == "x" * 10
+    body_reads = [size for size in recorder.reads if size and size > 0]
+    # One read per megabyte (Werkzeug's default parser would make 80 reads of 64 KB).
+    assert max(body_reads) == UPLOAD_READ_BYTES and len(body_reads) <= 8
+
+
+def test_a_small_form_memory_limit_still_parses_large_files_and_refuses_large_fields(app) -> None:
+    from werkzeug.exceptions import RequestEntityTooLarge
+
+    app.config["MAX_FORM_MEMORY_SIZE"] = 100 * 1024  # smaller than the parser's usual slices
+    body = os.urandom(2 * 1024 * 1024)
+    request, _ = _multipart_request(app, body)
+    assert request.files["file"].read() == body
+    request, _ = _multipart_request(app, b"small", field="y" * (200 * 1024))
+    with pytest.raises(RequestEntityTooLarge):
+        request.form  # noqa: B018 - parsing is what raises
