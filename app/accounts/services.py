@@ -312,9 +312,12 @@ def pending_email_confirmation(secret: str) -> EmailAddress:
     return address
 
 
-def confirm_email_address(secret: str) -> EmailAddress:
-    """Mark the address of this link verified (the link is the proof; it works once)."""
+def confirm_email_address(secret: str, *, user: User | None = None) -> EmailAddress:
+    """Mark the address of this link verified (the link is the proof; it works once). With ``user``
+    (the API, where a token says who asks) the link must belong to that account."""
     address = pending_email_confirmation(secret)
+    if user is not None and address.user_id != user.id:
+        raise ValidationError("token", "This confirmation link is for another account.")
     if find_user_by_email(address.email) is not None:
         raise ValidationError("token", "That address now belongs to another account.")
     address.verified_at = utcnow()

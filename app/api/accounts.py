@@ -122,14 +122,10 @@ def resend_email(address_id: int):
 @errors(409, 422)
 def confirm_email(data: dict):
     """Confirm an address with the secret from its link (the link's page does the same)."""
-    user = writer()
     try:
-        pending = services.pending_email_confirmation(data["token"])
+        address = services.confirm_email_address(data["token"], user=writer())
     except ValidationError as exc:
         raise Conflict(exc.message) from None
-    if pending.user_id != user.id:
-        raise Conflict("This confirmation link is for another account.")
-    address = services.confirm_email_address(data["token"])
     db.session.commit()
     return address
 
