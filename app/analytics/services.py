@@ -32,7 +32,7 @@ from app.accounts.models import Role, School, User, UserRole
 from app.analytics.policies import require_analytics
 from app.analytics.models import AssignmentDay, CriterionDay, TurnaroundDay
 from app.analytics.sql import days_between, percentiles, percentiles_from_counts, whole_days
-from app.analytics.summaries import RefreshResult, refresh_summaries, summary_status
+from app.analytics.summaries import PeerPairs, RefreshResult, refresh_summaries, summary_status
 from app.credentials.models import (
     Award,
     CalibrationExemplar,
@@ -678,32 +678,16 @@ def reviewer_agreement(actor: User, filters: Filters, *, live: bool = False) -> 
             .order_by(Credential.name, Criterion.position, Credential.id, Criterion.id)
         ).all()
         return _agreement_table(result)
-    a1, a2 = aliased(Assignment), aliased(Assignment)
-    r1, r2 = aliased(Review), aliased(Review)
-    s1, s2 = aliased(ReviewScore), aliased(ReviewScore)
-    l1, l2 = aliased(Level), aliased(Level)
-    gap = l1.position - l2.position
-    pairs = func.count()
+    p = PeerPairs()
     result = db.session.execute(
-        select(
-            Credential.name.label("credential"), Criterion.name.label("criterion"), pairs.label("pairs"),
-            func.sum(case((gap == 0, 1), else_=0)).label("exact"),
-            func.sum(case((and_(gap >= -1, gap <= 1), 1), else_=0)).label("adjacent"),
-        )
-        .select_from(s1)
-        .join(r1, r1.id == s1.review_id)
-        .join(a1, a1.id == r1.assignment_id)
-        .join(a2, and_(a2.submission_id == a1.submission_id, a2.id > a1.id, a2.role == ReviewerRole.PEER))
-        .join(r2, r2.assignment_id == a2.id)
-        .join(s2, and_(s2.review_id == r2.id, s2.criterion_id == s1.criterion_id))
-        .join(l1, l1.id == s1.level_id)
-        .join(l2, l2.id == s2.level_id)
-        .join(Submission, Submission.id == a1.submission_id)
-        .join(Criterion, Criterion.id == s1.criterion_id)
+        p.joined(select(
+            Credential.name.label("credential"), Criterion.name.label("criterion"), func.count().label("pairs"),
+            p.exact().label("exact"), p.adjacent().label("adjacent"),
+        ))
+        .join(Criterion, Criterion.id == p.score.criterion_id)
         .join(Rubric, Rubric.id == Criterion.rubric_id)
         .join(Credential, Credential.id == Rubric.credential_id)
-        .where(a1.role == ReviewerRole.PEER, r1.submitted_at.is_not(None), r2.submitted_at.is_not(None),
-               Submission.credential_id.in_(scope.credentials()), *scope.during(r1.submitted_at),
+        .where(Submission.credential_id.in_(scope.credentials()), *scope.during(p.review.submitted_at),
                *scope.people(Submission.teacher_id))
         .group_by(Credential.id, Credential.name, Criterion.id, Criterion.position, Criterion.name)
         .order_by(Credential.name, Criterion.position, Credential.id, Criterion.id)

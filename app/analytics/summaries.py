@@ -87,6 +87,42 @@ def _as_ranges(days: Iterable[date]) -> Ranges:
     return ranges
 
 
+class PeerPairs:
+    """Every pair of submitted peer reviews of one attempt that scored the same criterion (each pair
+    once): the join the live agreement figure and its summary both count. ``review`` and ``score``
+    are the first review of a pair and its score; ``gap`` is the distance between the two levels."""
+
+    def __init__(self) -> None:
+        self.assignment, self._other_assignment = aliased(Assignment), aliased(Assignment)
+        self.review, self._other_review = aliased(Review), aliased(Review)
+        self.score, self._other_score = aliased(ReviewScore), aliased(ReviewScore)
+        self._level, self._other_level = aliased(Level), aliased(Level)
+        self.gap = self._level.position - self._other_level.position
+
+    def exact(self) -> ColumnElement:
+        return func.sum(case((self.gap == 0, 1), else_=0))
+
+    def adjacent(self) -> ColumnElement:
+        return func.sum(case((and_(self.gap >= -1, self.gap <= 1), 1), else_=0))
+
+    def joined(self, query: Select) -> Select:
+        """``query`` over the pairs, joined to the attempt (``Submission``)."""
+        a1, a2, r1, r2 = self.assignment, self._other_assignment, self.review, self._other_review
+        s1, s2, l1, l2 = self.score, self._other_score, self._level, self._other_level
+        return (
+            query.select_from(s1)
+            .join(r1, r1.id == s1.review_id)
+            .join(a1, a1.id == r1.assignment_id)
+            .join(a2, and_(a2.submission_id == a1.submission_id, a2.id > a1.id, a2.role == ReviewerRole.PEER))
+            .join(r2, r2.assignment_id == a2.id)
+            .join(s2, and_(s2.review_id == r2.id, s2.criterion_id == s1.criterion_id))
+            .join(l1, l1.id == s1.level_id)
+            .join(l2, l2.id == s2.level_id)
+            .join(Submission, Submission.id == a1.submission_id)
+            .where(a1.role == ReviewerRole.PEER, r1.submitted_at.is_not(None), r2.submitted_at.is_not(None))
+        )
+
+
 def _day_rows(days_column) -> ColumnElement:
     return day_of(days_column).label("day")
 
@@ -113,30 +149,15 @@ def criterion_day_rows(ranges: Ranges | None) -> Select:
         .where(Review.submitted_at.is_not(None), *_during(Review.submitted_at, ranges))
         .group_by(Submission.credential_id, ReviewScore.criterion_id, day_of(Review.submitted_at))
     )
-    a1, a2 = aliased(Assignment), aliased(Assignment)
-    r1, r2 = aliased(Review), aliased(Review)
-    s1, s2 = aliased(ReviewScore), aliased(ReviewScore)
-    l1, l2 = aliased(Level), aliased(Level)
-    gap = l1.position - l2.position
+    p = PeerPairs()
     pairs = (
-        select(
-            Submission.credential_id.label("credential_id"), s1.criterion_id.label("criterion_id"),
-            _day_rows(r1.submitted_at), literal(0).label("scores"), literal(0).label("below"),
-            func.count().label("pairs"), func.sum(case((gap == 0, 1), else_=0)).label("exact"),
-            func.sum(case((and_(gap >= -1, gap <= 1), 1), else_=0)).label("adjacent"),
-        )
-        .select_from(s1)
-        .join(r1, r1.id == s1.review_id)
-        .join(a1, a1.id == r1.assignment_id)
-        .join(a2, and_(a2.submission_id == a1.submission_id, a2.id > a1.id, a2.role == ReviewerRole.PEER))
-        .join(r2, r2.assignment_id == a2.id)
-        .join(s2, and_(s2.review_id == r2.id, s2.criterion_id == s1.criterion_id))
-        .join(l1, l1.id == s1.level_id)
-        .join(l2, l2.id == s2.level_id)
-        .join(Submission, Submission.id == a1.submission_id)
-        .where(a1.role == ReviewerRole.PEER, r1.submitted_at.is_not(None), r2.submitted_at.is_not(None),
-               *_during(r1.submitted_at, ranges))
-        .group_by(Submission.credential_id, s1.criterion_id, day_of(r1.submitted_at))
+        p.joined(select(
+            Submission.credential_id.label("credential_id"), p.score.criterion_id.label("criterion_id"),
+            _day_rows(p.review.submitted_at), literal(0).label("scores"), literal(0).label("below"),
+            func.count().label("pairs"), p.exact().label("exact"), p.adjacent().label("adjacent"),
+        ))
+        .where(*_during(p.review.submitted_at, ranges))
+        .group_by(Submission.credential_id, p.score.criterion_id, day_of(p.review.submitted_at))
     )
     both = union_all(scores, pairs).subquery("both")
     return select(
