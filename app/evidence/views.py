@@ -10,6 +10,7 @@ that part (503) and everything else intact.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -261,24 +262,42 @@ def edit(submission_id: int):
     return _render_page(submission)
 
 
+def _edit_draft(submission: Submission, form: Any, save: Callable[[], str], back: Callable[[], Response]
+                ) -> Response | ValidationError | None:
+    """Run one draft edit the views share: when the form validates, ``save()`` calls the service and
+    returns the message to flash; then commit and go ``back``. A conflict (the attempt is no longer
+    a draft) goes back to the attempt page with the message. Invalid input is rolled back and shown
+    next to the fields: the caller renders the page (422), and gets the error to show cell by cell
+    when it needs to. None when the form itself did not validate."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        message = save()
+    except Conflict as exc:
+        return _conflict(submission, exc)
+    except ValidationError as exc:
+        db.session.rollback()
+        apply_validation_error(form, exc)
+        return exc
+    db.session.commit()
+    flash(message, "success")
+    return back()
+
+
 @bp.post("/submissions/<int:submission_id>/text/<int:requirement_id>")
 @login_required
 def save_text(submission_id: int, requirement_id: int):
     submission = get_own_submission_or_403(_me(), submission_id)
     requirement = _requirement_of(submission, requirement_id)
     form = TextPartForm(prefix=part_prefix(requirement_id))
-    if form.validate_on_submit():
-        try:
-            services.save_text(teacher=_me(), submission=submission, requirement=requirement, text=form.text.data or "")
-        except Conflict as exc:
-            return _conflict(submission, exc)
-        except ValidationError as exc:
-            db.session.rollback()
-            apply_validation_error(form, exc)
-        else:
-            db.session.commit()
-            flash(f"Saved “{requirement.title}”.", "success")
-            return _back_to_part(submission, requirement_id)
+
+    def save() -> str:
+        services.save_text(teacher=_me(), submission=submission, requirement=requirement, text=form.text.data or "")
+        return f"Saved “{requirement.title}”."
+
+    outcome = _edit_draft(submission, form, save, lambda: _back_to_part(submission, requirement_id))
+    if isinstance(outcome, Response):
+        return outcome
     return _render_page(submission, posted={requirement_id: form}, status=422)
 
 
@@ -288,21 +307,15 @@ def add_link(submission_id: int, requirement_id: int):
     submission = get_own_submission_or_403(_me(), submission_id)
     requirement = _requirement_of(submission, requirement_id)
     form = LinkForm(prefix=part_prefix(requirement_id))
-    if form.validate_on_submit():
-        try:
-            services.save_link(
-                teacher=_me(), submission=submission, requirement=requirement,
-                url=form.url.data or "", title=form.title.data or "",
-            )
-        except Conflict as exc:
-            return _conflict(submission, exc)
-        except ValidationError as exc:
-            db.session.rollback()
-            apply_validation_error(form, exc)
-        else:
-            db.session.commit()
-            flash(f"Added the link to “{requirement.title}”.", "success")
-            return _back_to_part(submission, requirement_id)
+
+    def save() -> str:
+        services.save_link(teacher=_me(), submission=submission, requirement=requirement,
+                           url=form.url.data or "", title=form.title.data or "")
+        return f"Added the link to “{requirement.title}”."
+
+    outcome = _edit_draft(submission, form, save, lambda: _back_to_part(submission, requirement_id))
+    if isinstance(outcome, Response):
+        return outcome
     return _render_page(submission, posted={requirement_id: form}, status=422)
 
 
@@ -312,22 +325,16 @@ def save_data(submission_id: int, requirement_id: int):
     submission = get_own_submission_or_403(_me(), submission_id)
     requirement = _requirement_of(submission, requirement_id)
     form = DataTableForm(prefix=part_prefix(requirement_id))
-    cells: set[str] = set()
-    if form.validate_on_submit():
-        try:
-            services.save_data_table(
-                teacher=_me(), submission=submission, requirement=requirement, rows=form.service_rows()
-            )
-        except Conflict as exc:
-            return _conflict(submission, exc)
-        except ValidationError as exc:
-            db.session.rollback()
-            apply_validation_error(form, exc)
-            cells = set(exc.fields)
-        else:
-            db.session.commit()
-            flash(f"Saved the table for “{requirement.title}”.", "success")
-            return _back_to_part(submission, requirement_id)
+
+    def save() -> str:
+        services.save_data_table(teacher=_me(), submission=submission, requirement=requirement,
+                                 rows=form.service_rows())
+        return f"Saved the table for “{requirement.title}”."
+
+    outcome = _edit_draft(submission, form, save, lambda: _back_to_part(submission, requirement_id))
+    if isinstance(outcome, Response):
+        return outcome
+    cells = set(outcome.fields) if isinstance(outcome, ValidationError) else set()
     form.pad()
     return _render_page(submission, posted={requirement_id: form}, cell_errors=cells, status=422)
 
@@ -390,18 +397,15 @@ def _upload_too_large(exc: RequestEntityTooLarge):
 def save_change_note(submission_id: int):
     submission = get_own_submission_or_403(_me(), submission_id)
     form = ChangeNoteForm(prefix="change")
-    if form.validate_on_submit():
-        try:
-            services.save_change_note(teacher=_me(), submission=submission, text=form.change_note.data or "")
-        except Conflict as exc:
-            return _conflict(submission, exc)
-        except ValidationError as exc:
-            db.session.rollback()
-            apply_validation_error(form, exc)
-        else:
-            db.session.commit()
-            flash("Saved your note for reviewers.", "success")
-            return redirect(url_for("evidence.edit", submission_id=submission.id, _anchor="change-note"))
+
+    def save() -> str:
+        services.save_change_note(teacher=_me(), submission=submission, text=form.change_note.data or "")
+        return "Saved your note for reviewers."
+
+    outcome = _edit_draft(submission, form, save,
+                          lambda: redirect(url_for("evidence.edit", submission_id=submission.id, _anchor="change-note")))
+    if isinstance(outcome, Response):
+        return outcome
     return _render_page(submission, change_form=form, status=422)
 
 
