@@ -53,6 +53,8 @@ class Outcome(str, enum.Enum):
 
 class DecisionBasis(str, enum.Enum):
     PEERS_AGREE = "peers_agree"
+    #: Coach rule ``never``: the peers disagreed and the majority of them decided.
+    PEERS_MAJORITY = "peers_majority"
     COACH = "coach"
 
 

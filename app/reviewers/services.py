@@ -304,21 +304,37 @@ def _submitted_reviews(assignments: Iterable[Assignment], role: ReviewerRole) ->
     ]
 
 
+def _peer_majority(reviews: Sequence[Review]) -> Recommendation | None:
+    """The recommendation more than half of the peer reviews give, or None on a tie."""
+    passes = sum(1 for r in reviews if r.recommendation is Recommendation.PASS)
+    if passes * 2 == len(reviews):
+        return None
+    return Recommendation.PASS if passes * 2 > len(reviews) else Recommendation.NOT_YET
+
+
 def needs_of(submission: Submission, assignments: Sequence[Assignment]) -> Needs:
     """The reviewers ``submission`` lacks by its policy, given its assignments.
 
     Peers: the policy's number minus live peer assignments, unless a coach is
     already on it (a coach's review decides). Coach: always by the policy,
-    with no peers, or when the submitted peer reviews disagree.
+    with no peers, or when the submitted peer reviews disagree. With the coach
+    rule ``never``, a disagreement brings in one more peer instead whenever the
+    submitted reviews are tied, so that a majority of peers decides.
     """
     policy = policy_of(submission.credential)
     coaches = _live(assignments, ReviewerRole.COACH)
     peers = _live(assignments, ReviewerRole.PEER)
     peer_reviews = _submitted_reviews(assignments, ReviewerRole.PEER)
     disagree = len({r.recommendation for r in peer_reviews}) > 1
-    coach_needed = policy.coach_rule is CoachRule.ALWAYS or policy.peer_reviews == 0 or disagree
+    wanted = policy.peer_reviews
+    if policy.coach_rule is CoachRule.NEVER:
+        if len(peer_reviews) >= wanted and _peer_majority(peer_reviews) is None:
+            wanted = len(peer_reviews) + 1
+        coach_needed = False
+    else:
+        coach_needed = policy.coach_rule is CoachRule.ALWAYS or policy.peer_reviews == 0 or disagree
     return Needs(
-        peers=0 if coaches else max(0, policy.peer_reviews - len(peers)),
+        peers=0 if coaches else max(0, wanted - len(peers)),
         coach=coach_needed and not coaches,
     )
 
@@ -639,7 +655,9 @@ def decide_submission(submission: Submission, *, actor: User | None) -> Decision
 
     A submitted coach review decides. Otherwise, once the policy's number of
     peer reviews is in: agreeing peers decide (unless the coach rule is
-    ``always``); disagreeing peers bring in a coach. A pass awards the
+    ``always``); disagreeing peers bring in a coach, or, with the coach rule
+    ``never``, the majority of the peers decides (a tie brings in one more peer,
+    see ``needs_of``) and the levels are those of the majority's reviews. A pass awards the
     credential; a "not yet" after the last allowed attempt assigns a coach to
     work with the teacher. Returns the decision, or None while waiting.
     """
@@ -659,6 +677,10 @@ def decide_submission(submission: Submission, *, actor: User | None) -> Decision
         {r.recommendation for r in peer_reviews}
     ) == 1 and policy.coach_rule is not CoachRule.ALWAYS:
         basis, deciding, decider = DecisionBasis.PEERS_AGREE, peer_reviews, None
+    elif (policy.coach_rule is CoachRule.NEVER and len(peer_reviews) >= policy.peer_reviews
+          and (majority := _peer_majority(peer_reviews)) is not None):
+        basis, decider = DecisionBasis.PEERS_MAJORITY, None
+        deciding = [r for r in peer_reviews if r.recommendation is majority]
     else:
         fill_assignments(submission)
         return None
@@ -1031,16 +1053,19 @@ def overdue_assignments(*, actor: User, now: datetime | None = None) -> list[Ass
 
 
 def disagreements(*, actor: User) -> list[Submission]:
-    """Undecided attempts whose submitted peer reviews disagree (a coach breaks the tie)."""
+    """Undecided attempts whose submitted peer reviews disagree (a coach breaks the tie), leaving
+    out credentials whose coach rule is ``never`` (there one more peer breaks it)."""
     _check_overseer(actor)
     rows = list(db.session.scalars(
         _overseen(actor, select(Submission).where(Submission.status == SubmissionStatus.IN_REVIEW))
-        .options(selectinload(Submission.credential)).order_by(Submission.submitted_at)
+        .options(selectinload(Submission.credential).selectinload(Credential.policy))
+        .order_by(Submission.submitted_at)
     ))
     by_submission = _assignments_by_submission([s.id for s in rows])
     return [
         s for s in rows
-        if len({r.recommendation for r in _submitted_reviews(by_submission.get(s.id, []), ReviewerRole.PEER)}) > 1
+        if policy_of(s.credential).coach_rule is not CoachRule.NEVER
+        and len({r.recommendation for r in _submitted_reviews(by_submission.get(s.id, []), ReviewerRole.PEER)}) > 1
     ]
 
 

@@ -268,3 +268,37 @@ def test_feedback_loader_query_count_is_bounded(world):
     assert len(found) == 3
     # decisions; reviews with their scores and assignments; levels; criteria with their levels
     assert len(statements) <= 7
+
+
+def test_coach_rule_never_breaks_a_tie_with_one_more_peer_and_the_majority_decides(world):
+    world.credential.policy.coach_rule = CoachRule.NEVER
+    db.session.commit()
+    submission = fill_and_submit(world.teacher, world.credential)
+    first, second = _pending(submission, ReviewerRole.PEER)
+    review(first, 2)
+    review(second, 1)
+    # No coach: a third peer is asked instead, and the attempt waits for her.
+    assert _pending(submission, ReviewerRole.COACH) == []
+    third = _pending(submission, ReviewerRole.PEER)
+    assert len(third) == 1 and third[0].reviewer_id not in {first.reviewer_id, second.reviewer_id}
+    assert submission.status is SubmissionStatus.IN_REVIEW
+    assert services.disagreements(actor=world.coach) == []
+    review(third[0], 3)
+    decision = db.session.scalar(select(Decision).where(Decision.submission_id == submission.id))
+    assert decision.outcome.value == "passed" and decision.basis.value == "peers_majority"
+    assert decision.decided_by_id is None
+    # The levels are the majority's (the lower of levels 2 and 3 per criterion), not the dissent's 1.
+    positions = {lv.id: lv.position for c in world.credential.rubric.criteria for lv in c.levels}
+    assert {positions[level_id] for level_id in decision.levels.values()} == {2}
+    assert submission.status is SubmissionStatus.PASSED
+
+
+def test_coach_rule_never_with_agreeing_peers_decides_without_a_third(world):
+    world.credential.policy.coach_rule = CoachRule.NEVER
+    db.session.commit()
+    submission = fill_and_submit(world.teacher, world.credential)
+    for assignment in _pending(submission, ReviewerRole.PEER):
+        review(assignment, 1)
+    decision = db.session.scalar(select(Decision).where(Decision.submission_id == submission.id))
+    assert decision.outcome.value == "not_yet" and decision.basis.value == "peers_agree"
+    assert _pending(submission) == []

@@ -37,7 +37,7 @@ REQUIREMENT_KINDS = [
 ]
 COACH_RULES = [
     (CoachRule.ON_DISAGREEMENT.value, "When peers disagree"), (CoachRule.ALWAYS.value, "Always"),
-    (CoachRule.NEVER.value, "Never"),
+    (CoachRule.NEVER.value, "Never (a tie among peers brings in one more peer; the majority decides)"),
 ]
 #: Blank level columns the criterion form offers beyond the saved ones (no JavaScript needed).
 BLANK_LEVELS = 2
