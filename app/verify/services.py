@@ -1025,7 +1025,7 @@ _gc_state = {"pauses": 0, "was_enabled": False}
 def collection_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector while a roster is verified and answered.
 
-    A roster of 10,000 rows builds some 200,000 objects that all live until the answer
+    A roster of 10,000 rows builds some 120,000 objects that all live until the answer
     is sent: each automatic collection rescans them and frees nothing, which cost a third
     of the request. Reference counting still frees everything as usual; the collector is
     switched back on (if it was on) when the last roster in progress, in any thread, is done."""
