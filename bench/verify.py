@@ -9,6 +9,7 @@ runs after one warm-up) and the SQL statements per request.
 
     .venv/bin/python bench/verify.py                # both backends, 10,000 rows, 3 runs
     .venv/bin/python bench/verify.py --rows 10000 --runs 5 --backend sqlite
+    .venv/bin/python bench/verify.py --backend sqlite --runs 1 --profile   # cProfile to stderr
 
 Target (issue 6): under 2 s for 10,000 awards, with a bounded number of queries.
 """
@@ -28,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def run(url: str, rows: int, runs: int) -> list[tuple[str, float, int, int]]:
+def run(url: str, rows: int, runs: int, profile: bool = False) -> list[tuple[str, float, int, int]]:
     from sqlalchemy import create_engine, event
 
     from app import create_app
@@ -85,7 +86,22 @@ def run(url: str, rows: int, runs: int) -> list[tuple[str, float, int, int]]:
                 samples.append(time.perf_counter() - started)
                 counts.append(len(statements))
             results.append((name, statistics.median(samples[1:]), max(counts[1:]), rows))
+            if profile:
+                _profile(name, call)
     return results
+
+
+def _profile(name: str, call) -> None:
+    """One more call under cProfile, to stderr: the 25 costliest functions by cumulative time, 15 by own time."""
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.runcall(call)
+    print(f"--- profile: {name}", file=sys.stderr)
+    stats = pstats.Stats(profiler, stream=sys.stderr)
+    stats.sort_stats("cumulative").print_stats(25)
+    stats.sort_stats("tottime").print_stats(15)
 
 
 def main() -> None:
@@ -93,20 +109,21 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--profile", action="store_true", help="profile one more call of each (to stderr)")
     args = parser.parse_args()
     os.environ.setdefault("APP_ENV", "testing")
     print("| database | call | rows | median server time (s) | SQL statements |")
     print("|---|---|---|---|---|")
     if args.backend in ("sqlite", "both"):
         with tempfile.TemporaryDirectory() as directory:
-            for name, seconds, queries, rows in run(f"sqlite:///{directory}/bench.sqlite", args.rows, args.runs):
+            for name, seconds, queries, rows in run(f"sqlite:///{directory}/bench.sqlite", args.rows, args.runs, args.profile):
                 print(f"| SQLite | {name} | {rows:,} | {seconds:.2f} | {queries} |", flush=True)
     if args.backend in ("postgresql", "both"):
         from tests.support.postgres import start_postgres
 
         server = start_postgres()
         try:
-            for name, seconds, queries, rows in run(server.url("app"), args.rows, args.runs):
+            for name, seconds, queries, rows in run(server.url("app"), args.rows, args.runs, args.profile):
                 print(f"| PostgreSQL | {name} | {rows:,} | {seconds:.2f} | {queries} |", flush=True)
         finally:
             server.stop()

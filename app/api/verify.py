@@ -189,13 +189,14 @@ def verify_bulk():
     user = api_user()
     if _verify_token() is None:
         raise PermissionDenied("This call needs a token with the verify scope.")
-    if request.mimetype == "multipart/form-data":
-        data = _upload("file")
-        items, errors = services.parse_roster_csv(data)
-    else:
-        data = request.get_data()
-        items, errors = services.items_from_json(_bulk_items(request.get_json(silent=True)))
-    roster = services.verify_roster(verifier=user, items=items, errors=errors,
-                                    input_digest=receipts.input_digest(data))
-    # Already plain JSON types; dumping 10,000 nested rows through marshmallow would cost more than checking them.
-    return jsonify({**roster.as_dict(), "receipt": services.roster_receipt(roster)})
+    with services.collection_paused():
+        if request.mimetype == "multipart/form-data":
+            data = _upload("file")
+            items, errors = services.parse_roster_csv(data)
+        else:
+            data = request.get_data()
+            items, errors = services.items_from_json(_bulk_items(request.get_json(silent=True)))
+        roster = services.verify_roster(verifier=user, items=items, errors=errors,
+                                        input_digest=receipts.input_digest(data))
+        # Already plain JSON types; dumping 10,000 nested rows through marshmallow would cost more than checking them.
+        return jsonify({**roster.as_dict(), "receipt": services.roster_receipt(roster)})

@@ -83,10 +83,11 @@ def rosters():
     if form.validate_on_submit():
         try:
             data = _read_upload(form.file.data, "file")
-            items, errors = services.parse_roster_csv(data)
-            roster = services.verify_roster(verifier=current_user, items=items, errors=errors,
-                                            input_digest=receipts.input_digest(data))
-            token = services.store_roster(verifier=current_user, roster=roster)
+            with services.collection_paused():
+                items, errors = services.parse_roster_csv(data)
+                roster = services.verify_roster(verifier=current_user, items=items, errors=errors,
+                                                input_digest=receipts.input_digest(data))
+                token = services.store_roster(verifier=current_user, roster=roster)
         except ValidationError as exc:
             apply_validation_error(form, exc)
             status = 422
