@@ -97,6 +97,9 @@ class Config:
     VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30 per minute;300 per hour")
     VERIFY_TOKEN_RATE_LIMIT = os.environ.get("VERIFY_TOKEN_RATE_LIMIT", "600 per minute")
     VERIFY_MAX_ROWS = _env_int("VERIFY_MAX_ROWS", 10_000)
+    #: Days a roster's results (which hold the e-mail addresses HR entered) are kept for the page,
+    #: the CSV and the receipt; older ones are refused and deleted (`flask verify purge-rosters`).
+    VERIFY_ROSTER_DAYS = _env_int("VERIFY_ROSTER_DAYS", 30)
     VERIFY_MAX_INPUT_BYTES = _env_int("VERIFY_MAX_INPUT_BYTES", 8 * 1024 * 1024)
     VERIFY_FETCH_CONNECT_TIMEOUT = float(os.environ.get("VERIFY_FETCH_CONNECT_TIMEOUT", "3"))
     VERIFY_FETCH_READ_TIMEOUT = float(os.environ.get("VERIFY_FETCH_READ_TIMEOUT", "5"))

@@ -47,11 +47,13 @@ def register_cli(app: Flask) -> None:
     from app.evidence.cli import storage_cli
     from app.jobs import jobs_cli
     from app.reviewers.cli import reviews_cli
+    from app.verify.cli import verify_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(storage_cli)
     app.cli.add_command(reviews_cli)
+    app.cli.add_command(verify_cli)
     app.cli.add_command(keys_cli)
     app.cli.add_command(awards_cli)
     app.cli.add_command(analytics_cli)

@@ -33,7 +33,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -1078,24 +1078,54 @@ def _csv_safe(value) -> str:
 # --- stored roster results (so a large roster can be paged and downloaded) ---------------------------------------
 
 
+ROSTERS_PREFIX = "verify/rosters"
+
+
 def _roster_prefix(user: User) -> str:
-    return f"verify/rosters/{user.id}"
+    return f"{ROSTERS_PREFIX}/{user.id}"
+
+
+def roster_retention() -> timedelta:
+    """How long a roster's results are kept (``VERIFY_ROSTER_DAYS``)."""
+    return timedelta(days=current_app.config["VERIFY_ROSTER_DAYS"])
+
+
+def purge_rosters(*, verifier: User | None = None, now: datetime | None = None) -> int:
+    """Delete the stored roster results older than the retention period, of one verifier or of
+    everyone; returns how many were deleted."""
+    from app.storage import get_storage
+
+    storage = get_storage()
+    cutoff = (now or utcnow()) - roster_retention()
+    prefix = _roster_prefix(verifier) if verifier is not None else ROSTERS_PREFIX
+    deleted = 0
+    for key in list(storage.iter_keys(prefix, older_than=cutoff)):
+        storage.delete(key)
+        deleted += 1
+    return deleted
 
 
 def store_roster(*, verifier: User, roster: Roster) -> str:
-    """Keep the roster's results for its verifier; returns the token of the results page."""
-    from app.storage import get_storage
+    """Keep the roster's results for its verifier; returns the token of the results page. Her
+    results past the retention period are deleted on the way (a listing failure keeps them for the
+    next time: they are refused on reading anyway)."""
+    from app.storage import StorageUnavailable, get_storage
 
     document = roster.as_dict()
     document["rows"] = document.pop("items")
     document["receipt"] = roster_receipt(roster)
     body = json.dumps(document, separators=(",", ":")).encode("utf-8")
     stored = get_storage().save(io.BytesIO(body), key_prefix=_roster_prefix(verifier), max_bytes=len(body) + 1)
+    try:
+        purge_rosters(verifier=verifier)
+    except StorageUnavailable:
+        pass
     return stored.key.rsplit("/", 1)[-1]
 
 
-def load_roster(*, verifier: User, token: str) -> dict:
-    """The stored results ``token`` of ``verifier`` (NotFound for anyone else's or unknown)."""
+def load_roster(*, verifier: User, token: str, now: datetime | None = None) -> dict:
+    """The stored results ``token`` of ``verifier`` (NotFound for anyone else's, unknown ones, and
+    those past the retention period, which are deleted then)."""
     from app.errors import NotFound
     from app.storage import get_storage
 
@@ -1103,16 +1133,23 @@ def load_roster(*, verifier: User, token: str) -> dict:
         raise PermissionDenied("Only HR officers and admins verify rosters.")
     if not re.fullmatch(r"[0-9a-f]{32}", token or ""):
         raise NotFound("No roster results have that address.")
+    storage, key = get_storage(), f"{_roster_prefix(verifier)}/{token}"
     try:
-        with get_storage().open(f"{_roster_prefix(verifier)}/{token}") as handle:
-            return json.loads(handle.read())
+        with storage.open(key) as handle:
+            results = json.loads(handle.read())
     except FileNotFoundError:
         raise NotFound("No roster results have that address (they belong to whoever uploaded the roster).") from None
+    if datetime.fromisoformat(results["checked_at"]) < (now or utcnow()) - roster_retention():
+        storage.delete(key)
+        days = current_app.config["VERIFY_ROSTER_DAYS"]
+        raise NotFound(f"Roster results are kept for {days} days, and these have been deleted. "
+                       "Upload the roster again to check it today.")
+    return results
 
 
 __all__ = [
     "Answer", "Check", "Roster", "RosterItem", "RosterRow", "can_verify_rosters", "collection_paused", "items_from_json",
-    "load_roster",
+    "load_roster", "purge_rosters", "roster_retention",
     "parse_roster_csv", "public_earner_names", "receipt_for", "roster_csv", "roster_receipt", "store_roster",
     "verified_addresses", "verify_credential", "verify_roster",
 ]

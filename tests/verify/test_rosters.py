@@ -201,3 +201,37 @@ def test_anonymous_verification_is_rate_limited_and_verify_tokens_less_so(make_a
         statuses = [client.post("/api/v1/verify", json={"input": "x"}, headers=headers).status_code for _ in range(6)]
         assert statuses == [200] * 5 + [429]
         assert client.post("/api/v1/verify", json={"input": "x"}).get_json()["error"]["code"] == "rate_limited"
+
+
+def test_roster_results_are_kept_for_the_retention_period_then_refused_and_deleted(app, hr, award):
+    from app.errors import NotFound
+    from app.storage import get_storage
+
+    client = app.test_client(user=hr)
+    response = _upload(client, f"{award.uuid}\n")
+    location = response.headers["Location"]
+    token = location.rsplit("/", 1)[-1]
+    page = client.get(location).get_data(as_text=True)
+    assert "kept for 30 days" in page
+    with app.test_request_context():
+        assert services.load_roster(verifier=hr, token=token)["rows"][0]["status"] == "valid"
+        # A month and a day later the same address answers 404 with the reason, and the file is gone.
+        with pytest.raises(NotFound, match="kept for 30 days"):
+            services.load_roster(verifier=hr, token=token, now=utcnow() + timedelta(days=31))
+        assert list(get_storage().iter_keys(f"verify/rosters/{hr.id}")) == []
+    assert client.get(location).status_code == 404
+
+
+def test_purge_rosters_deletes_only_results_past_the_period(app, hr, award):
+    from app.storage import get_storage
+
+    client = app.test_client(user=hr)
+    _upload(client, f"{award.uuid}\n")
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["verify", "purge-rosters"])
+    assert result.exit_code == 0 and "deleted 0 roster result(s) older than 30 days" in result.output
+    app.config["VERIFY_ROSTER_DAYS"] = 0
+    result = runner.invoke(args=["verify", "purge-rosters"])
+    assert result.exit_code == 0 and "deleted 1 roster result(s)" in result.output
+    with app.app_context():
+        assert list(get_storage().iter_keys("verify/rosters")) == []
