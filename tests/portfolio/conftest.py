@@ -14,13 +14,9 @@ from app.extensions import db
 from app.storage import get_storage
 from tests import factories
 from tests.credentials.openbadges.conftest import count_queries, issue  # noqa: F401  (fixture, helper)
+from tests.support.awards import admin, award, credential  # noqa: F401  (fixtures)
 
 RECIPIENT = "Rosa.Park@Example.org"
-
-
-@pytest.fixture
-def credential(org):
-    return factories.micro_credential(org, name="Station Rotation")
 
 
 @pytest.fixture
@@ -31,16 +27,6 @@ def teacher(org):
 @pytest.fixture
 def other_teacher(org):
     return factories.user(roles={Role.TEACHER}, organization=org, name="Ola Other")
-
-
-@pytest.fixture
-def admin(org):
-    return factories.user(roles={Role.ADMIN}, organization=org, name="Ada Admin")
-
-
-@pytest.fixture
-def award(teacher, credential):
-    return issue(teacher, credential)
 
 
 def evidence_file(award, name: str, data: bytes | None = None, *, content_type: str = "application/pdf"):

@@ -25,6 +25,7 @@ from app.db import utcnow
 from app.extensions import db
 from tests import factories
 from tests.credentials.openbadges.conftest import count_queries, issue  # noqa: F401  (fixture, helper)
+from tests.support.awards import admin, award, credential  # noqa: F401  (fixtures)
 
 EMAIL = "Ana.Teacher@Example.org"
 
@@ -38,23 +39,8 @@ def app(make_app):
 
 
 @pytest.fixture
-def credential(org):
-    return factories.micro_credential(org, name="Station Rotation")
-
-
-@pytest.fixture
 def teacher(org):
     return factories.user(roles={Role.TEACHER}, organization=org, email=EMAIL, name="Ana Teacher")
-
-
-@pytest.fixture
-def admin(org):
-    return factories.user(roles={Role.ADMIN}, organization=org, name="Ada Admin")
-
-
-@pytest.fixture
-def award(teacher, credential):
-    return issue(teacher, credential)
 
 
 @pytest.fixture
