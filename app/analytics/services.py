@@ -29,10 +29,19 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from app.accounts.models import Role, School, User, UserRole
+from app.analytics.activity import impact_facts, open_past_due, reviewer_loads, school_first, school_submissions
 from app.analytics.policies import require_analytics
 from app.analytics.models import AssignmentDay, CriterionDay, TurnaroundDay
 from app.analytics.sql import days_between, percentiles, percentiles_from_counts, whole_days
-from app.analytics.summaries import PeerPairs, RefreshResult, refresh_summaries, summary_status
+from app.analytics.summaries import (
+    PeerPairs,
+    RefreshResult,
+    counted_measures,
+    improvement,
+    refresh_summaries,
+    relative_improvement,
+    summary_status,
+)
 from app.credentials.models import (
     Award,
     CalibrationExemplar,
@@ -203,6 +212,12 @@ def _summarised(scope: Scope, live: bool) -> bool:
     """Whether a figure reads the per-day summaries: not when asked for the live reference, not for
     one school (the live query narrowed to its teachers is fast), not before the first full refresh."""
     return not live and not scope.filters.school_id and summary_status().full_refreshed
+
+
+def _school_people(scope: Scope, column, live: bool) -> list[ColumnElement]:
+    """The school filter on a user-id column: the reference subquery when asked for the live
+    reference, the school's ids fetched first otherwise (``activity.school_first``: fast)."""
+    return scope.people(column) if live else school_first(scope, column)
 
 
 def _share(part: Any, whole: Any) -> float | None:
@@ -410,7 +425,7 @@ def criteria_below_pass(actor: User, filters: Filters, *, live: bool = False) ->
         .join(Rubric, Rubric.id == Criterion.rubric_id)
         .join(Credential, Credential.id == Rubric.credential_id)
         .where(Review.submitted_at.is_not(None), Submission.credential_id.in_(scope.credentials()),
-               *scope.during(Review.submitted_at), *scope.people(Submission.teacher_id))
+               *scope.during(Review.submitted_at), *_school_people(scope, Submission.teacher_id, live))
         .group_by(Credential.id, Credential.name, Criterion.id, Criterion.name)
         .order_by((below * 1.0 / total).desc(), Criterion.name, Credential.id, Criterion.id)
         .limit(TOP_CRITERIA)
@@ -514,19 +529,9 @@ def review_turnaround(actor: User, filters: Filters, *, now: datetime | None = N
                                                           *scope.on_days(TurnaroundDay.day))
         times = {row.key: row for row in db.session.execute(percentiles_from_counts(values, fractions, keys=["key"]))}
         overall = db.session.execute(percentiles_from_counts(values, fractions)).one()
-        # A lookup per open assignment (few), not a join: PostgreSQL would hash the whole submission table.
-        credential = (select(Submission.credential_id).where(Submission.id == Assignment.submission_id)
-                      .correlate(Assignment).scalar_subquery())
-        open_rows = (
-            select(credential.label("credential_id"))
-            .where(Assignment.status == AssignmentStatus.PENDING, Assignment.due_at < now,
-                   *scope.during(Assignment.assigned_at))
-            .subquery("open_rows")
-        )
+        late = open_past_due(scope, now)
         open_overdue = dict(db.session.execute(
-            select(open_rows.c.credential_id, func.count())
-            .where(open_rows.c.credential_id.in_(scope.credentials()))
-            .group_by(open_rows.c.credential_id)
+            select(late.c.credential_id, func.count()).group_by(late.c.credential_id)
         ).all())
         counts = {
             row.credential_id: {"assignments": row.assignments, "declined": row.declined,
@@ -593,32 +598,18 @@ def review_turnaround(actor: User, filters: Filters, *, now: datetime | None = N
     )
 
 
-def reviewer_load(actor: User, filters: Filters, *, now: datetime | None = None) -> Table:
-    """The reviewers with the most assignments in the window: assigned, completed, open, overdue. One query."""
+def reviewer_load(actor: User, filters: Filters, *, now: datetime | None = None, live: bool = False) -> Table:
+    """The reviewers with the most assignments in the window: assigned, completed, open, overdue.
+    Two queries from the summaries (the load, the reviewers' names and the open assignments past
+    due counted live), one live (``live=True`` or a school chosen)."""
     scope = _scope(actor, filters)
     now = now or utcnow()
-    conditions = [
-        Submission.credential_id.in_(scope.credentials()),
-        Assignment.status != AssignmentStatus.DECLINED,
-        *scope.during(Assignment.assigned_at),
-        *scope.people(Assignment.reviewer_id),
-    ]
-    assigned = func.count()
+    loads = _reviewer_loads(scope, now, live)
     result = db.session.execute(
-        select(
-            User.id, User.name,
-            assigned.label("assigned"),
-            func.sum(case((Assignment.status == AssignmentStatus.COMPLETED, 1), else_=0)).label("completed"),
-            func.sum(case((Assignment.status == AssignmentStatus.PENDING, 1), else_=0)).label("open"),
-            func.sum(case((_overdue(now), 1), else_=0)).label("overdue"),
-            func.sum(case((Assignment.role == ReviewerRole.COACH, 1), else_=0)).label("as_coach"),
-            func.count().over().label("reviewers"),
-        )
-        .join(User, User.id == Assignment.reviewer_id)
-        .join(Submission, Submission.id == Assignment.submission_id)
-        .where(*conditions)
-        .group_by(User.id, User.name)
-        .order_by(assigned.desc(), User.name)
+        select(User.id, User.name, loads.c.assigned, loads.c.completed, loads.c.open, loads.c.overdue,
+               loads.c.as_coach, func.count().over().label("reviewers"))
+        .join(User, User.id == loads.c.reviewer_id)
+        .order_by(loads.c.assigned.desc(), User.name, User.id)
         .limit(TOP_REVIEWERS)
     ).all()
     rows = [{"reviewer_id": r.id, "reviewer": r.name, "assigned": r.assigned, "completed": r.completed,
@@ -634,20 +625,22 @@ def reviewer_load(actor: User, filters: Filters, *, now: datetime | None = None)
     )
 
 
-def load_distribution(actor: User, filters: Filters) -> Table:
+def _reviewer_loads(scope: Scope, now: datetime, live: bool):
+    """Per-reviewer counts of the window (``activity.reviewer_loads``): from the summaries, or live
+    for the reviewers of the chosen school."""
+    return reviewer_loads(scope, _summarised(scope, live), now, _overdue(now), [
+        Submission.credential_id.in_(scope.credentials()),
+        Assignment.status != AssignmentStatus.DECLINED,
+        *scope.during(Assignment.assigned_at),
+        *scope.people(Assignment.reviewer_id),
+    ])
+
+
+def load_distribution(actor: User, filters: Filters, *, now: datetime | None = None, live: bool = False) -> Table:
     """How assignments spread over reviewers: median, 90th percentile and maximum per reviewer. One query."""
     scope = _scope(actor, filters)
-    per_reviewer = (
-        select(Assignment.reviewer_id.label("key"), func.count().label("value"))
-        .join(Submission, Submission.id == Assignment.submission_id)
-        .where(
-            Submission.credential_id.in_(scope.credentials()),
-            Assignment.status != AssignmentStatus.DECLINED,
-            *scope.during(Assignment.assigned_at), *scope.people(Assignment.reviewer_id),
-        )
-        .group_by(Assignment.reviewer_id)
-    )
-    row = db.session.execute(percentiles(per_reviewer.with_only_columns(per_reviewer.selected_columns.value),
+    loads = _reviewer_loads(scope, now or utcnow(), live)
+    row = db.session.execute(percentiles(select(loads.c.assigned.label("value")),
                                          {"median": 0.5, "p90": 0.9, "max": 1.0})).one()
     return Table(
         key="spread", title="Assignments per reviewer",
@@ -688,7 +681,7 @@ def reviewer_agreement(actor: User, filters: Filters, *, live: bool = False) -> 
         .join(Rubric, Rubric.id == Criterion.rubric_id)
         .join(Credential, Credential.id == Rubric.credential_id)
         .where(Submission.credential_id.in_(scope.credentials()), *scope.during(p.review.submitted_at),
-               *scope.people(Submission.teacher_id))
+               *(scope.people(Submission.teacher_id) if live else school_submissions(scope, p.assignment.submission_id)))
         .group_by(Credential.id, Credential.name, Criterion.id, Criterion.position, Criterion.name)
         .order_by(Credential.name, Criterion.position, Credential.id, Criterion.id)
     ).all()
@@ -747,55 +740,35 @@ def calibration_results(actor: User, filters: Filters) -> Table:
 
 
 def _measures(scope: Scope) -> list[ColumnElement]:
-    """Measures reported on submitted attempts in the window; a table carried into a
-    resubmission unchanged is counted once (on the attempt it was first written for)."""
+    """Counted measures (``summaries.counted_measures``) of attempts submitted in the window."""
     return [
-        Artifact.carried_from_id.is_(None),
-        Submission.submitted_at.is_not(None),
-        Submission.status != SubmissionStatus.WITHDRAWN,
+        *counted_measures(),
         Submission.credential_id.in_(scope.credentials()),
         *scope.during(Submission.submitted_at),
         *scope.people(Submission.teacher_id),
     ]
 
 
-def _improvement():
-    """after - before, signed so that a positive number is always an improvement."""
-    return case((ImpactMeasure.higher_is_better.is_(True), ImpactMeasure.after - ImpactMeasure.before),
-                else_=ImpactMeasure.before - ImpactMeasure.after)
-
-
-def _relative_improvement():
-    """The improvement as a percentage of the starting value (None when it started at 0)."""
-    return case((ImpactMeasure.before != 0, _improvement() * 100.0 / func.abs(ImpactMeasure.before)), else_=None)
-
-
-def impact_by_credential(actor: User, filters: Filters) -> Table:
+def impact_by_credential(actor: User, filters: Filters, *, live: bool = False) -> Table:
     """Per microcredential: measures reported, teachers reporting, the median relative change
-    and the shares improved, unchanged and worse. Two queries."""
+    and the shares improved, unchanged and worse. Two queries, over the measure rows of the
+    summaries (``live=True`` or a school chosen: over the raw rows)."""
     scope = _scope(actor, filters)
-    change = _improvement()
-    base = (
-        select(Submission.credential_id.label("key"), _relative_improvement().label("value"))
-        .join(Artifact, Artifact.id == ImpactMeasure.artifact_id)
-        .join(Submission, Submission.id == Artifact.submission_id)
-        .where(*_measures(scope))
-    )
+    facts = impact_facts(scope, _summarised(scope, live), _measures(scope))
+    change = facts.c.change
+    base = select(facts.c.credential_id.label("key"), facts.c.relative.label("value"))
     medians = {row.key: row.median for row in db.session.execute(percentiles(base, {"median": 0.5}, keys=["key"]))}
     result = db.session.execute(
         select(
-            Submission.credential_id,
+            facts.c.credential_id,
             func.count().label("measures"),
-            func.count(func.distinct(Submission.teacher_id)).label("teachers"),
+            func.count(func.distinct(facts.c.teacher_id)).label("teachers"),
             func.sum(case((change > 0, 1), else_=0)).label("improved"),
             func.sum(case((change == 0, 1), else_=0)).label("unchanged"),
             func.sum(case((change < 0, 1), else_=0)).label("worse"),
-            func.sum(func.coalesce(ImpactMeasure.students, 0)).label("students"),
+            func.sum(facts.c.students).label("students"),
         )
-        .join(Artifact, Artifact.id == ImpactMeasure.artifact_id)
-        .join(Submission, Submission.id == Artifact.submission_id)
-        .where(*_measures(scope))
-        .group_by(Submission.credential_id)
+        .group_by(facts.c.credential_id)
     ).all()
     names = _credential_names({r.credential_id for r in result})
     rows = [{
@@ -818,30 +791,23 @@ def impact_by_credential(actor: User, filters: Filters) -> Table:
     )
 
 
-def impact_by_measure(actor: User, filters: Filters) -> Table:
-    """The most reported measures, each in its own unit: how often, median change, share improved. Two queries."""
+def impact_by_measure(actor: User, filters: Filters, *, live: bool = False) -> Table:
+    """The most reported measures, each in its own unit: how often, median change, share improved.
+    Two queries, over the measure rows of the summaries (or the raw rows, as above)."""
     scope = _scope(actor, filters)
-    change = _improvement()
-    base = (
-        select(ImpactMeasure.measure.label("measure"), ImpactMeasure.unit.label("unit"), change.label("value"))
-        .join(Artifact, Artifact.id == ImpactMeasure.artifact_id)
-        .join(Submission, Submission.id == Artifact.submission_id)
-        .where(*_measures(scope))
-    )
+    facts = impact_facts(scope, _summarised(scope, live), _measures(scope))
+    base = select(facts.c.measure.label("measure"), facts.c.unit.label("unit"), facts.c.change.label("value"))
     medians = {(r.measure, r.unit): r.median
                for r in db.session.execute(percentiles(base, {"median": 0.5}, keys=["measure", "unit"]))}
     reported = func.count()
     result = db.session.execute(
         select(
-            ImpactMeasure.measure, ImpactMeasure.unit, reported.label("reported"),
-            func.sum(case((ImpactMeasure.higher_is_better.is_(True), 1), else_=0)).label("higher_better"),
-            func.sum(case((change > 0, 1), else_=0)).label("improved"),
+            facts.c.measure, facts.c.unit, reported.label("reported"),
+            func.sum(case((facts.c.higher_is_better.is_(True), 1), else_=0)).label("higher_better"),
+            func.sum(case((facts.c.change > 0, 1), else_=0)).label("improved"),
         )
-        .join(Artifact, Artifact.id == ImpactMeasure.artifact_id)
-        .join(Submission, Submission.id == Artifact.submission_id)
-        .where(*_measures(scope))
-        .group_by(ImpactMeasure.measure, ImpactMeasure.unit)
-        .order_by(reported.desc(), ImpactMeasure.measure)
+        .group_by(facts.c.measure, facts.c.unit)
+        .order_by(reported.desc(), facts.c.measure)
         .limit(TOP_MEASURES)
     ).all()
     rows = [{
