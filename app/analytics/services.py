@@ -760,17 +760,24 @@ def impact_by_credential(actor: User, filters: Filters, *, live: bool = False) -
     # Relative changes rarely repeat (142,330 distinct among 1.46 million at 100,000 teachers):
     # sorting the values beats counting them first, unlike the changes of impact_by_measure.
     medians = {row.key: row.median for row in db.session.execute(percentiles(base, {"median": 0.5}, keys=["key"]))}
-    result = db.session.execute(
+    # Per teacher first, then per credential: a hash aggregate instead of COUNT(DISTINCT)'s sort.
+    per_teacher = (
         select(
-            facts.c.credential_id,
-            func.count().label("measures"),
-            func.count(func.distinct(facts.c.teacher_id)).label("teachers"),
+            facts.c.credential_id, func.count().label("measures"),
             func.sum(case((change > 0, 1), else_=0)).label("improved"),
             func.sum(case((change == 0, 1), else_=0)).label("unchanged"),
             func.sum(case((change < 0, 1), else_=0)).label("worse"),
             func.sum(facts.c.students).label("students"),
         )
-        .group_by(facts.c.credential_id)
+        .group_by(facts.c.credential_id, facts.c.teacher_id)
+        .subquery("per_teacher")
+    )
+    t = per_teacher.c
+    result = db.session.execute(
+        select(t.credential_id, func.sum(t.measures).label("measures"), func.count().label("teachers"),
+               func.sum(t.improved).label("improved"), func.sum(t.unchanged).label("unchanged"),
+               func.sum(t.worse).label("worse"), func.sum(t.students).label("students"))
+        .group_by(t.credential_id)
     ).all()
     names = _credential_names({r.credential_id for r in result})
     rows = [{
