@@ -1,8 +1,8 @@
 """bench/analytics_figures: the reviewers and impact figures, one by one, through the services (no HTTP).
 
 For an existing database (summaries refreshed), times each figure of the reviewers and
-impact dashboards for the default window, all time and one school (the school with the
-most teachers), and prints a Markdown table of median and 95th-percentile milliseconds.
+impact dashboards (and the two dashboards whole, ``dashboard:reviewers`` and ``dashboard:impact``)
+for the default window, all time and one school (the school with the most teachers), and prints a Markdown table of median and 95th-percentile milliseconds.
 
     .venv/bin/python bench/analytics_figures.py --database-url postgresql+psycopg://app@127.0.0.1:5432/bench --repeats 10
 """
@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 LEAD = "lead@riverbend.example.org"
 FIGURES = ("review_turnaround", "reviewer_load", "load_distribution", "reviewer_agreement", "calibration_results",
-           "criteria_below_pass", "impact_by_credential", "impact_by_measure")
+           "criteria_below_pass", "impact_by_credential", "impact_by_measure", "dashboard:reviewers", "dashboard:impact")
 
 
 def _p95(samples: list[float]) -> float:
@@ -58,7 +58,11 @@ def main() -> None:
         print("|---|---|---:|---:|")
         for label, filters in windows.items():
             for name in args.figures.split(","):
-                figure = getattr(services, name)
+                if name.startswith("dashboard:"):  # a whole dashboard, as the page builds it
+                    def figure(actor, f, board=name.split(":", 1)[1]):
+                        return services.build_dashboard(actor, board, f)
+                else:
+                    figure = getattr(services, name)
                 figure(lead, filters)  # warm-up
                 samples = []
                 for _ in range(args.repeats):
