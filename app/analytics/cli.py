@@ -34,7 +34,8 @@ def schedule_command(every: int, off: bool) -> None:
     try:
         if off:
             removed = unschedule(SCHEDULE_JOB_ID)
-            click.echo("analytics refresh schedule removed" if removed else "no analytics refresh schedule was registered")
+            click.echo("analytics refresh schedule removed" if removed
+                       else "no analytics refresh schedule was registered")
             return
         schedule = schedule_periodic(refresh_marked_days, job_id=SCHEDULE_JOB_ID, every=every)
     except RedisNotConfigured as exc:

@@ -29,7 +29,14 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from app.accounts.models import Role, School, User, UserRole
-from app.analytics.activity import impact_facts, median_of_counts, open_past_due, reviewer_loads, school_first, school_submissions
+from app.analytics.activity import (
+    impact_facts,
+    median_of_counts,
+    open_past_due,
+    reviewer_loads,
+    school_first,
+    school_submissions,
+)
 from app.analytics.policies import require_analytics
 from app.analytics.models import AssignmentDay, CriterionDay, TurnaroundDay
 from app.analytics.sql import days_between, percentiles, percentiles_from_counts, whole_days
@@ -210,7 +217,8 @@ def _scope(actor: User, filters: Filters, kind: CredentialKind | None = Credenti
 
 def _summarised(scope: Scope, live: bool) -> bool:
     """Whether a figure reads the per-day summaries: not when asked for the live reference, not for
-    one school (the live query narrowed to its teachers is fast), not before the first full refresh."""
+    one school (the live query narrowed to its people is fast: see ``activity.school_first``), not
+    before the first full refresh."""
     return not live and not scope.filters.school_id and summary_status().full_refreshed
 
 
@@ -387,7 +395,8 @@ def attempts_to_pass(actor: User, filters: Filters) -> Table:
 
 def criteria_below_pass(actor: User, filters: Filters, *, live: bool = False) -> Table:
     """The rubric criteria most often scored below their pass level (reviews submitted in the window).
-    Two queries from the summaries (one live: ``live=True`` or a school chosen)."""
+    Two queries from the summaries; live (``live=True`` or a school chosen) one, after the school's
+    teacher ids when one is chosen."""
     scope = _scope(actor, filters)
     if _summarised(scope, live):
         below, total = func.sum(CriterionDay.below), func.sum(CriterionDay.scores)
@@ -600,8 +609,8 @@ def review_turnaround(actor: User, filters: Filters, *, now: datetime | None = N
 
 def reviewer_load(actor: User, filters: Filters, *, now: datetime | None = None, live: bool = False) -> Table:
     """The reviewers with the most assignments in the window: assigned, completed, open, overdue.
-    Two queries from the summaries (the load, the reviewers' names and the open assignments past
-    due counted live), one live (``live=True`` or a school chosen)."""
+    One query: from the summaries (with the open assignments past due counted live), or live
+    (``live=True`` or a school chosen)."""
     scope = _scope(actor, filters)
     now = now or utcnow()
     loads = _reviewer_loads(scope, now, live)
@@ -652,7 +661,8 @@ def load_distribution(actor: User, filters: Filters, *, now: datetime | None = N
 
 def reviewer_agreement(actor: User, filters: Filters, *, live: bool = False) -> Table:
     """Agreement between peers scoring the same submission, per criterion: pairs of scores,
-    exact agreement (same level) and within one level. Two queries from the summaries (one live)."""
+    exact agreement (same level) and within one level. Two queries from the summaries; live one,
+    after the school's teacher and submission ids when one is chosen."""
     scope = _scope(actor, filters)
     if _summarised(scope, live):
         pairs = func.sum(CriterionDay.pairs)
@@ -681,7 +691,8 @@ def reviewer_agreement(actor: User, filters: Filters, *, live: bool = False) -> 
         .join(Rubric, Rubric.id == Criterion.rubric_id)
         .join(Credential, Credential.id == Rubric.credential_id)
         .where(Submission.credential_id.in_(scope.credentials()), *scope.during(p.review.submitted_at),
-               *(scope.people(Submission.teacher_id) if live else school_submissions(scope, p.assignment.submission_id)))
+               *(scope.people(Submission.teacher_id) if live
+                 else school_submissions(scope, p.assignment.submission_id)))
         .group_by(Credential.id, Credential.name, Criterion.id, Criterion.position, Criterion.name)
         .order_by(Credential.name, Criterion.position, Credential.id, Criterion.id)
     ).all()
