@@ -26,7 +26,7 @@ from typing import Any
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, Subquery, case, false, func, select
+from sqlalchemy import CTE, ColumnElement, Select, Subquery, case, false, func, select
 
 from app.analytics.models import ImpactFact, ReviewerDay
 from app.analytics.sql import percentiles_from_counts
@@ -57,9 +57,10 @@ def open_past_due(scope: Any, now: datetime) -> Subquery:
 
 
 def reviewer_loads(scope: Any, summarised: bool, now: datetime, overdue: ColumnElement,
-                   raw: list[ColumnElement]) -> Subquery:
+                   raw: list[ColumnElement]) -> CTE:
     """Per reviewer with assignments in the window (declined ones apart): ``assigned``,
     ``completed``, ``open``, ``overdue`` (``overdue`` is the live condition) and ``as_coach``.
+    A CTE: the top reviewers and the spread read it in one statement, PostgreSQL computes it once.
     ``raw`` holds the live conditions on ``Assignment`` joined to its ``Submission``."""
     if not summarised:
         return (
@@ -70,7 +71,7 @@ def reviewer_loads(scope: Any, summarised: bool, now: datetime, overdue: ColumnE
             .join(Submission, Submission.id == Assignment.submission_id)
             .where(*raw)
             .group_by(Assignment.reviewer_id)
-            .subquery("loads")
+            .cte("loads")
         )
     days = (
         select(ReviewerDay.reviewer_id, func.sum(ReviewerDay.assigned).label("assigned"),
@@ -88,7 +89,7 @@ def reviewer_loads(scope: Any, summarised: bool, now: datetime, overdue: ColumnE
         select(days.c.reviewer_id, days.c.assigned, days.c.completed, days.c.open,
                (days.c.closed_overdue + func.coalesce(late.c.n, 0)).label("overdue"), days.c.as_coach)
         .outerjoin(late, late.c.reviewer_id == days.c.reviewer_id)
-        .subquery("loads")
+        .cte("loads")
     )
 
 

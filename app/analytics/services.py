@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, true
 from sqlalchemy.orm import aliased
 
 from app.accounts.models import Role, School, User, UserRole
@@ -608,55 +608,62 @@ def review_turnaround(actor: User, filters: Filters, *, now: datetime | None = N
 
 
 def reviewer_load(actor: User, filters: Filters, *, now: datetime | None = None, live: bool = False) -> Table:
-    """The reviewers with the most assignments in the window: assigned, completed, open, overdue.
-    One query: from the summaries (with the open assignments past due counted live), or live
-    (``live=True`` or a school chosen)."""
+    """The reviewers with the most assignments in the window: assigned, completed, open, overdue."""
+    return _load_tables(actor, filters, now=now, live=live)[0]
+
+
+def load_distribution(actor: User, filters: Filters, *, now: datetime | None = None, live: bool = False) -> Table:
+    """How assignments spread over reviewers: median, 90th percentile and maximum per reviewer."""
+    return _load_tables(actor, filters, now=now, live=live)[1]
+
+
+def _load_tables(actor: User, filters: Filters, *, now: datetime | None = None,
+                 live: bool = False) -> tuple[Table, Table]:
+    """Load per reviewer and the load spread from one query over the per-reviewer counts of the
+    window (``activity.reviewer_loads``: the summaries, with the open assignments past due counted
+    live; or live with ``live=True`` or a school chosen): the spread row joined to the top reviewers."""
     scope = _scope(actor, filters)
     now = now or utcnow()
-    loads = _reviewer_loads(scope, now, live)
-    result = db.session.execute(
-        select(User.id, User.name, loads.c.assigned, loads.c.completed, loads.c.open, loads.c.overdue,
-               loads.c.as_coach, func.count().over().label("reviewers"))
-        .join(User, User.id == loads.c.reviewer_id)
-        .order_by(loads.c.assigned.desc(), User.name, User.id)
-        .limit(TOP_REVIEWERS)
-    ).all()
-    rows = [{"reviewer_id": r.id, "reviewer": r.name, "assigned": r.assigned, "completed": r.completed,
-             "open": r.open, "overdue": r.overdue, "as_coach": r.as_coach,
-             "overdue_rate": _share(r.overdue, r.assigned)} for r in result]
-    return Table(
-        key="load", title="Load per reviewer",
-        columns=[Column("reviewer", "Reviewer", "text"), Column("assigned", "Assigned"),
-                 Column("completed", "Completed"), Column("open", "Open now"), Column("overdue", "Overdue"),
-                 Column("overdue_rate", "Overdue rate (%)", "pct"), Column("as_coach", "As coach")],
-        rows=rows, total=result[0].reviewers if result else 0,
-        note=f"The {TOP_REVIEWERS} reviewers with the most assignments in the period (declined ones apart).",
-    )
-
-
-def _reviewer_loads(scope: Scope, now: datetime, live: bool):
-    """Per-reviewer counts of the window (``activity.reviewer_loads``): from the summaries, or live
-    for the reviewers of the chosen school."""
-    return reviewer_loads(scope, _summarised(scope, live), now, _overdue(now), [
+    loads = reviewer_loads(scope, _summarised(scope, live), now, _overdue(now), [
         Submission.credential_id.in_(scope.credentials()),
         Assignment.status != AssignmentStatus.DECLINED,
         *scope.during(Assignment.assigned_at),
         *scope.people(Assignment.reviewer_id),
     ])
-
-
-def load_distribution(actor: User, filters: Filters, *, now: datetime | None = None, live: bool = False) -> Table:
-    """How assignments spread over reviewers: median, 90th percentile and maximum per reviewer. One query."""
-    scope = _scope(actor, filters)
-    loads = _reviewer_loads(scope, now or utcnow(), live)
-    row = db.session.execute(percentiles(select(loads.c.assigned.label("value")),
-                                         {"median": 0.5, "p90": 0.9, "max": 1.0})).one()
-    return Table(
+    spread = percentiles(select(loads.c.assigned.label("value")),
+                         {"median": 0.5, "p90": 0.9, "max": 1.0}).subquery("spread")
+    top = (
+        select(User.id, User.name, loads.c.assigned, loads.c.completed, loads.c.open, loads.c.overdue,
+               loads.c.as_coach, func.count().over().label("reviewers"))
+        .join(User, User.id == loads.c.reviewer_id)
+        .order_by(loads.c.assigned.desc(), User.name, User.id)
+        .limit(TOP_REVIEWERS)
+        .subquery("top")
+    )
+    result = db.session.execute(
+        select(spread.c.n.label("spread_n"), spread.c.median, spread.c.p90, spread.c.max, top)
+        .select_from(spread).outerjoin(top, true())
+        .order_by(top.c.assigned.desc(), top.c.name, top.c.id)
+    ).all()
+    first = result[0]
+    rows = [{"reviewer_id": r.id, "reviewer": r.name, "assigned": r.assigned, "completed": r.completed,
+             "open": r.open, "overdue": r.overdue, "as_coach": r.as_coach,
+             "overdue_rate": _share(r.overdue, r.assigned)} for r in result if r.id is not None]
+    load = Table(
+        key="load", title="Load per reviewer",
+        columns=[Column("reviewer", "Reviewer", "text"), Column("assigned", "Assigned"),
+                 Column("completed", "Completed"), Column("open", "Open now"), Column("overdue", "Overdue"),
+                 Column("overdue_rate", "Overdue rate (%)", "pct"), Column("as_coach", "As coach")],
+        rows=rows, total=first.reviewers if rows else 0,
+        note=f"The {TOP_REVIEWERS} reviewers with the most assignments in the period (declined ones apart).",
+    )
+    spread_table = Table(
         key="spread", title="Assignments per reviewer",
         columns=[Column("reviewers", "Reviewers"), Column("median", "Median per reviewer", "float"),
                  Column("p90", "90th percentile", "float"), Column("max", "Most", "float")],
-        rows=[{"reviewers": row.n or 0, "median": row.median, "p90": row.p90, "max": row.max}],
+        rows=[{"reviewers": first.spread_n or 0, "median": first.median, "p90": first.p90, "max": first.max}],
     )
+    return load, spread_table
 
 
 def reviewer_agreement(actor: User, filters: Filters, *, live: bool = False) -> Table:
@@ -967,9 +974,10 @@ def credentials_dashboard(actor: User, filters: Filters) -> Dashboard:
 
 
 def reviewers_dashboard(actor: User, filters: Filters) -> Dashboard:
+    load, spread = _load_tables(actor, filters)
     return Dashboard("reviewers", "Reviewers", [
-        review_turnaround(actor, filters), load_distribution(actor, filters), reviewer_load(actor, filters),
-        reviewer_agreement(actor, filters), calibration_results(actor, filters),
+        review_turnaround(actor, filters), spread, load, reviewer_agreement(actor, filters),
+        calibration_results(actor, filters),
     ])
 
 
