@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime, utcnow
+from app.evidence.models import Submission
 from app.reviewers.models import Assignment, Review
 
 
@@ -82,10 +83,50 @@ class TurnaroundDay(Base):
     n: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class ReviewerDay(Base):
+    """Per reviewer, credential and day assignments were made (declined ones apart): assigned,
+    completed, still open, closed overdue (completed late or expired) and made as coach.
+    Open assignments past due are counted live: they change with the clock."""
+
+    __tablename__ = "analytics_reviewer_day"
+
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    credential_id: Mapped[int] = mapped_column(ForeignKey("credential.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
+    assigned: Mapped[int] = mapped_column(Integer, default=0)
+    completed: Mapped[int] = mapped_column(Integer, default=0)
+    open: Mapped[int] = mapped_column(Integer, default=0)
+    closed_overdue: Mapped[int] = mapped_column(Integer, default=0)
+    as_coach: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ImpactFact(Base):
+    """One classroom measure as the impact figures count it (reported on a submitted, not
+    withdrawn attempt, not carried from an earlier one), keyed by the day the attempt was
+    submitted: its credential, teacher, measure and unit, the signed change and the change
+    relative to the starting value. The changes rarely repeat within a day, so a histogram
+    would be no smaller: the medians are taken over these rows, exactly."""
+
+    __tablename__ = "analytics_impact_fact"
+
+    measure_id: Mapped[int] = mapped_column(ForeignKey("impact_measure.id", ondelete="CASCADE"), primary_key=True)
+    credential_id: Mapped[int] = mapped_column(ForeignKey("credential.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date, index=True)
+    teacher_id: Mapped[int] = mapped_column(Integer)
+    measure: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(60))
+    higher_is_better: Mapped[bool] = mapped_column(Boolean)
+    change: Mapped[float] = mapped_column(Float)
+    relative: Mapped[float | None] = mapped_column(Float)
+    students: Mapped[int] = mapped_column(Integer, default=0)
+
+
 # What a refresh looks rows up by (declared here: the analytics own these access paths).
 Index("ix_review_submitted_at", Review.submitted_at)
 Index("ix_review_updated_at", Review.updated_at)
 Index("ix_assignment_assigned_at", Assignment.assigned_at)
 Index("ix_assignment_updated_at", Assignment.updated_at)
+Index("ix_submission_updated_at", Submission.updated_at)
 
-__all__ = ["AnalyticsDirtyDay", "AnalyticsRefresh", "AssignmentDay", "CriterionDay", "TurnaroundDay"]
+__all__ = ["AnalyticsDirtyDay", "AnalyticsRefresh", "AssignmentDay", "CriterionDay", "ImpactFact", "ReviewerDay",
+           "TurnaroundDay"]
