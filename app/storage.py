@@ -26,6 +26,7 @@ import hashlib
 import io
 import logging
 import os
+import queue
 import re
 import tempfile
 import threading
@@ -54,6 +55,8 @@ CHUNK_SIZE = 256 * 1024
 #: holds about 18 MB in memory; 8 MB parts would hold about 27 MB).
 S3_MULTIPART_THRESHOLD = 8 * 1024 * 1024
 S3_PART_SIZE = 5 * 1024 * 1024
+#: Upload pieces waiting for the spool's hash thread, at most (``_BackgroundHash``).
+HASH_QUEUE_PIECES = 8
 #: The longest a presigned URL may live (the S3 SigV4 maximum, seven days).
 MAX_URL_EXPIRY = 7 * 24 * 3600
 #: Matches ``Artifact.storage_key`` (``String(500)``).
@@ -210,27 +213,72 @@ class _MeteredReader:
         return self._hash.hexdigest()
 
 
+class _BackgroundHash:
+    """sha256 of the pieces handed to ``update``, computed in a thread of its own.
+
+    hashlib releases the interpreter lock while it hashes a large piece, so the
+    request thread goes on receiving and writing the upload while this thread
+    hashes what was written before: on two cores, hashing no longer adds to the
+    upload's duration. The queue holds at most ``HASH_QUEUE_PIECES`` pieces
+    (with the parser's 256 KB pieces, 2 MB), so a slow hash slows the writer
+    instead of growing memory. Pieces must not change once handed over.
+    """
+
+    _END = object()
+
+    def __init__(self) -> None:
+        self._hash = hashlib.sha256()
+        self._pieces: queue.Queue[Any] = queue.Queue(maxsize=HASH_QUEUE_PIECES)
+        self._thread = threading.Thread(target=self._run, name="upload-sha256", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (piece := self._pieces.get()) is not self._END:
+            self._hash.update(piece)
+
+    def update(self, piece: bytes) -> None:
+        self._pieces.put(piece)
+
+    def hexdigest(self) -> str:
+        """The digest of everything handed over; ends the thread (call once)."""
+        self.stop()
+        return self._hash.hexdigest()
+
+    def stop(self) -> None:
+        if self._thread.is_alive():
+            self._pieces.put(self._END)
+            self._thread.join()
+
+
 class HashingSpool:
     """A file that hashes (sha256) and counts the bytes written to it, for upload spools.
 
     The request parser writes an upload front to back once; the digest taken on
     the way is then the digest of the file, and storing it needs no second read.
-    Any write that is not at the end of what was written so far (after a seek,
-    or a truncate) makes ``digest()`` None, so callers fall back to reading the
-    file. Everything else (read, seek, name, fileno, close) is the wrapped file's.
+    Hashing runs beside the writes (``_BackgroundHash``), started with the first
+    write. Any write that is not at the end of what was written so far (after a
+    seek, or a truncate) makes ``digest()`` None, so callers fall back to reading
+    the file. Everything else (read, seek, name, fileno, close) is the wrapped file's.
     """
 
     def __init__(self, file: Any):
         self._file = file
-        self._hash: Any = hashlib.sha256()
+        self._hash: _BackgroundHash | None = None
+        self._valid = True
         self._written = 0
+        self._digest: str | None = None
 
     def write(self, data: Any) -> int:
-        if self._hash is not None and self._file.tell() != self._written:
-            self._hash = None
+        if self._valid and self._file.tell() != self._written:
+            self._invalidate()
         count = self._file.write(data)
-        if self._hash is not None:
-            self._hash.update(memoryview(data)[:count])
+        if self._valid:
+            if self._hash is None:
+                self._hash = _BackgroundHash()
+                weakref.finalize(self, self._hash.stop)
+            # The hash thread reads the piece later: hand it bytes, which cannot change.
+            piece = data if type(data) is bytes else bytes(memoryview(data))
+            self._hash.update(piece if count == len(piece) else piece[:count])
             self._written += count
         return count
 
@@ -239,14 +287,26 @@ class HashingSpool:
             self.write(line)
 
     def truncate(self, size: int | None = None) -> int:
-        self._hash = None
+        self._invalidate()
         return self._file.truncate(size)
+
+    def _invalidate(self) -> None:
+        self._valid = False
+        if self._hash is not None:
+            self._hash.stop()
 
     def digest(self) -> tuple[int, str] | None:
         """(size, sha256 hex) of the file, when it was written front to back; else None."""
-        if self._hash is None:
+        if not self._valid:
             return None
-        return self._written, self._hash.hexdigest()
+        if self._digest is None:
+            self._digest = self._hash.hexdigest() if self._hash is not None else hashlib.sha256().hexdigest()
+        return self._written, self._digest
+
+    def close(self) -> None:
+        if self._hash is not None:
+            self._hash.stop()
+        self._file.close()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._file, name)
@@ -258,7 +318,7 @@ class HashingSpool:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._file.close()
+        self.close()
 
 
 # --- the interface ---------------------------------------------------------------------

@@ -8,6 +8,7 @@ import io
 import os
 import re
 import socket
+import threading
 import tracemalloc
 import urllib.request
 from collections.abc import Callable
@@ -526,6 +527,31 @@ def test_a_spool_written_front_to_back_is_hashed_while_written_not_read_again(tm
     assert stored.size == len(data) and stored.sha256 == hashlib.sha256(data).hexdigest()
     assert (tmp_path / "files" / stored.key).read_bytes() == data
     spool.close()
+
+
+def _hash_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "upload-sha256"]
+
+
+def test_a_spool_hashes_in_one_thread_that_ends_with_the_digest_or_the_close(tmp_path: Path) -> None:
+    storage = LocalStorage(tmp_path / "files")
+    before = len(_hash_threads())
+    first, second = storage.spool_file(), storage.spool_file()
+    assert len(_hash_threads()) == before  # none until something is written
+    data = bytearray(os.urandom(MB))
+    first.write(data)
+    data[:10] = b"0123456789"  # the caller may reuse its buffer once write() returns
+    first.write(memoryview(data)[: MB // 2])
+    second.write(b"x" * 1000)
+    assert len(_hash_threads()) == before + 2
+    original = Path(first.name)
+    first.flush()
+    written = original.read_bytes()
+    assert first.digest() == (len(written), hashlib.sha256(written).hexdigest())
+    assert first.digest() == (len(written), hashlib.sha256(written).hexdigest())  # asked twice: the same
+    second.close()
+    assert len(_hash_threads()) == before
+    first.close()
 
 
 @pytest.mark.parametrize("rewrite", ["seek", "truncate"])
