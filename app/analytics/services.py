@@ -29,6 +29,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from app.accounts.models import Role, School, User, UserRole
+from app.analytics import journeys
 from app.analytics.policies import require_analytics
 from app.analytics.models import AssignmentDay, CriterionDay, TurnaroundDay
 from app.analytics.sql import days_between, percentiles, percentiles_from_counts, whole_days
@@ -255,12 +256,17 @@ def _attempts_per_teacher(scope: Scope):
     )
 
 
-def credential_outcomes(actor: User, filters: Filters) -> Table:
+def credential_outcomes(actor: User, filters: Filters, *, live: bool = False) -> Table:
     """Per microcredential: enrolments, drop-off (started, never submitted), attempts
     submitted, first-attempt and eventual pass rates, and median days from the
-    start of the enrolment to the award. Four queries."""
+    start of the enrolment to the award. Four queries (from the summaries unless
+    ``live`` or a school is chosen)."""
     scope = _scope(actor, filters)
     credentials = _credentials_in_scope(scope)
+    if _summarised(scope, live):
+        counts = journeys.outcome_counts(scope)
+        days = {row.key: row for row in db.session.execute(journeys.days_to_award(scope))}
+        return _outcomes_table(credentials, counts, counts, days)
 
     per = _attempts_per_teacher(scope)
     outcomes = {
@@ -299,20 +305,28 @@ def credential_outcomes(actor: User, filters: Filters) -> Table:
     }
 
     days = {row.key: row for row in db.session.execute(_days_to_award(scope))}
+    return _outcomes_table(credentials, {k: r._mapping for k, r in outcomes.items()},
+                           {k: r._mapping for k, r in enrolments.items()}, days)
 
+
+def _outcomes_table(credentials: list[tuple[int, str]], outcomes: dict, enrolments: dict, days: dict) -> Table:
+    """The outcomes table from per-credential counts (``outcomes``: attempts and teachers;
+    ``enrolments``: enrolments and never submitted; ``days``: awards and their median)."""
     rows = []
     for credential_id, name in credentials:
         o, e, d = outcomes.get(credential_id), enrolments.get(credential_id), days.get(credential_id)
+        e = e if e and e.get("enrollments") else None
+        o = o if o and o.get("teachers") else None
         rows.append({
             "credential_id": credential_id,
             "credential": name,
-            "enrollments": e.enrollments if e else 0,
-            "never_submitted": e.never_submitted if e else 0,
-            "drop_off": _share(e.never_submitted, e.enrollments) if e else None,
-            "submissions": o.submissions if o else 0,
-            "teachers": o.teachers if o else 0,
-            "first_attempt_pass": _share(o.first_passed, o.first_decided) if o else None,
-            "eventual_pass": _share(o.passed, o.decided) if o else None,
+            "enrollments": e["enrollments"] if e else 0,
+            "never_submitted": e["never_submitted"] if e else 0,
+            "drop_off": _share(e["never_submitted"], e["enrollments"]) if e else None,
+            "submissions": o["submissions"] if o else 0,
+            "teachers": o["teachers"] if o else 0,
+            "first_attempt_pass": _share(o["first_passed"], o["first_decided"]) if o else None,
+            "eventual_pass": _share(o["passed"], o["decided"]) if o else None,
             "awards": d.n if d else 0,
             "median_days_to_award": d.median if d else None,
         })
@@ -347,15 +361,19 @@ def _days_to_award(scope: Scope) -> Select:
     return percentiles(values, {"median": 0.5}, keys=["key"])
 
 
-def attempts_to_pass(actor: User, filters: Filters) -> Table:
-    """How many decided attempts the teachers who passed needed: 1, 2, 3, 4 or more. One query."""
+def attempts_to_pass(actor: User, filters: Filters, *, live: bool = False) -> Table:
+    """How many decided attempts the teachers who passed needed: 1, 2, 3, 4 or more. One query
+    (from the summaries unless ``live`` or a school is chosen)."""
     scope = _scope(actor, filters)
-    per = _attempts_per_teacher(scope)
-    bucket = case((per.c.decided_attempts >= 4, 4), else_=per.c.decided_attempts).label("attempts")
-    result = db.session.execute(
-        select(bucket, func.count().label("teachers")).where(per.c.passed == 1).group_by(bucket).order_by(bucket)
-    ).all()
-    counts = {row.attempts: row.teachers for row in result}
+    if _summarised(scope, live):
+        counts = journeys.attempts_to_pass_counts(scope)
+    else:
+        per = _attempts_per_teacher(scope)
+        bucket = case((per.c.decided_attempts >= 4, 4), else_=per.c.decided_attempts).label("attempts")
+        result = db.session.execute(
+            select(bucket, func.count().label("teachers")).where(per.c.passed == 1).group_by(bucket).order_by(bucket)
+        ).all()
+        counts = {row.attempts: row.teachers for row in result}
     total = sum(counts.values())
     rows = [
         {"attempts": "4 or more" if n == 4 else str(n), "teachers": counts.get(n, 0), "share": _share(counts.get(n, 0), total)}

@@ -26,6 +26,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
 
+from app.analytics.journeys import JOURNEY_SUMMARIES, journey_changed_days, journey_days_of_submissions
 from app.analytics.models import AnalyticsDirtyDay, AnalyticsRefresh, AssignmentDay, CriterionDay, TurnaroundDay
 from app.analytics.sql import day_of, dialect_name, whole_days
 from app.credentials.models import Level
@@ -207,6 +208,7 @@ SUMMARIES = (
      criterion_day_rows),
     (AssignmentDay, ["credential_id", "day", "assignments", "declined", "closed_overdue"], assignment_day_rows),
     (TurnaroundDay, ["credential_id", "day", "days_taken", "n"], turnaround_day_rows),
+    *JOURNEY_SUMMARIES,
 )
 
 
@@ -217,24 +219,29 @@ def _as_date(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
-def _days_of_submissions(submissions: Select) -> Select:
-    """The days whose summaries hold something of these submissions: assignments made, reviews submitted."""
+def _days_of_submissions(submissions: Select, *more: Select) -> Select:
+    """The days whose summaries hold something of these submissions: assignments made, reviews submitted,
+    and the journey days (submitted, enrolment started, award issued); with ``more`` days besides."""
     return union(
         select(day_of(Assignment.assigned_at).label("day")).where(Assignment.submission_id.in_(submissions)),
         select(day_of(Review.submitted_at).label("day"))
         .join(Assignment, Assignment.id == Review.assignment_id)
         .where(Assignment.submission_id.in_(submissions), Review.submitted_at.is_not(None)),
+        *journey_days_of_submissions(submissions),
+        *more,
     )
 
 
 def changed_days(since: datetime) -> set[date]:
-    """Days touched by assignments or reviews written since ``since`` (one query)."""
+    """Days touched by assignments, reviews, attempts or enrolments written since ``since`` (one query)."""
     touched = union(
         select(Assignment.submission_id).where(Assignment.updated_at >= since),
         select(Assignment.submission_id).join(Review, Review.assignment_id == Assignment.id)
         .where(Review.updated_at >= since),
+        select(Submission.id).where(Submission.updated_at >= since),
     )
-    return {_as_date(day) for day in db.session.scalars(_days_of_submissions(select(touched.subquery().c[0])))}
+    days = _days_of_submissions(select(touched.subquery().c[0]), journey_changed_days(since))
+    return {_as_date(day) for day in db.session.scalars(days)}
 
 
 def mark_submission_days(submission_id: int) -> int:
