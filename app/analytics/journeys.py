@@ -20,11 +20,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Date, ColumnElement, Select, and_, case, cast, func, literal, null, or_, select, union_all
+from sqlalchemy import Date, ColumnElement, Select, and_, case, cast, func, literal, null, or_, select, union, union_all
 
-from app.analytics.models import AttemptDay, AwardDay, OutcomeDay
+from app.analytics.models import AttemptDay, AwardDay, OutcomeDay, StackDay
 from app.analytics.sql import day_of, days_between, percentiles_from_counts
-from app.credentials.models import Award
+from app.credentials.models import Award, StackComponent
 from app.evidence.models import Submission, SubmissionStatus
 from app.extensions import db
 from app.learning.models import Enrollment
@@ -132,31 +132,73 @@ def award_day_rows(ranges: Ranges | None) -> Select:
     )
 
 
+def _first_per_stack(kind: str, person, moment, row_id, credential, conditions: list, ranges: Ranges | None) -> Select:
+    """Component events (enrolments or awards) per stack and day, with the day of the same teacher's
+    previous one in that stack (over all her events, so a rebuild reads every event of the teachers
+    with one on the rebuilt days)."""
+    day = day_of(moment)
+    if ranges is not None:
+        conditions = [*conditions, person.in_(select(person).where(*conditions, *_in_ranges(moment, ranges)))]
+    previous = func.lag(day, 1).over(partition_by=[person, StackComponent.stack_id], order_by=[moment, row_id])
+    events = (
+        select(StackComponent.stack_id.label("stack_id"), day.label("day"), moment.label("moment"),
+               previous.label("prev1"))
+        .join(StackComponent, StackComponent.component_id == credential)
+        .where(*conditions)
+        .subquery("events")
+    )
+    e = events.c
+    return (select(e.stack_id, e.day, literal(kind), e.prev1, func.count())
+            .where(*_in_ranges(e.moment, ranges)).group_by(e.stack_id, e.day, e.prev1))
+
+
+def stack_day_rows(ranges: Ranges | None) -> Select:
+    started = _first_per_stack("started", Enrollment.user_id, Enrollment.started_at, Enrollment.id,
+                               Enrollment.credential_id, [], ranges)
+    earned = _first_per_stack("earned", Award.recipient_id, Award.issued_at, Award.id, Award.credential_id,
+                              [Award.revoked_at.is_(None)], ranges)
+    awarded = (
+        select(Award.credential_id, day_of(Award.issued_at), literal("awarded"), cast(null(), Date), func.count())
+        .where(Award.credential_id.in_(select(StackComponent.stack_id)), Award.revoked_at.is_(None),
+               *_in_ranges(Award.issued_at, ranges))
+        .group_by(Award.credential_id, day_of(Award.issued_at))
+    )
+    return union_all(started, earned, awarded)
+
+
 JOURNEY_SUMMARIES = (
     (OutcomeDay, ["credential_id", "day", "submissions", "first_decided", "first_passed", "passed", "enrollments",
                   "never_submitted"], outcome_day_rows),
     (AttemptDay, ["credential_id", "day", "kind", "passed", "prev1", "prev2", "prev3", "n"], attempt_day_rows),
     (AwardDay, ["credential_id", "day", "days_to_award", "n"], award_day_rows),
+    (StackDay, ["stack_id", "day", "kind", "prev1", "n"], stack_day_rows),
 )
 
 
 def journey_days_of_submissions(submissions: Select) -> list[Select]:
-    """The days whose journey rows hold something of these submissions: the day each was submitted,
-    the day its enrolment started and the day its award was issued."""
+    """The days whose journey rows hold something of these submissions' teachers: the days each of
+    her attempts at the credential was submitted (a later attempt's row holds the earlier ones' days),
+    the day her enrolment started and the days her awards were issued."""
+    teachers = select(Submission.teacher_id).where(Submission.id.in_(submissions))
     return [
         select(day_of(Submission.submitted_at).label("day"))
-        .where(Submission.id.in_(submissions), Submission.submitted_at.is_not(None)),
-        select(day_of(Enrollment.started_at).label("day"))
-        .join(Submission, and_(Submission.teacher_id == Enrollment.user_id,
-                               Submission.credential_id == Enrollment.credential_id))
-        .where(Submission.id.in_(submissions)),
-        select(day_of(Award.issued_at).label("day")).where(Award.submission_id.in_(submissions)),
+        .where(Submission.teacher_id.in_(teachers), Submission.submitted_at.is_not(None)),
+        select(day_of(Enrollment.started_at).label("day")).where(Enrollment.user_id.in_(teachers)),
+        select(day_of(Award.issued_at).label("day")).where(Award.recipient_id.in_(teachers)),
     ]
 
 
-def journey_changed_days(since) -> Select:
-    """The start days of enrolments written since ``since`` (their counts and drop-off)."""
-    return select(day_of(Enrollment.started_at).label("day")).where(Enrollment.updated_at >= since)
+def journey_changed_days(since) -> list[Select]:
+    """The days of enrolments and awards of teachers whose enrolments were written, or who were
+    awarded or had an award revoked, since ``since``."""
+    teachers = union(
+        select(Enrollment.user_id).where(Enrollment.updated_at >= since),
+        select(Award.recipient_id).where(or_(Award.issued_at >= since, Award.revoked_at >= since)),
+    ).subquery("changed_teachers")
+    return [
+        select(day_of(Enrollment.started_at).label("day")).where(Enrollment.user_id.in_(select(teachers.c[0]))),
+        select(day_of(Award.issued_at).label("day")).where(Award.recipient_id.in_(select(teachers.c[0]))),
+    ]
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -204,6 +246,21 @@ def days_to_award(scope: Scope) -> Select:
     return percentiles_from_counts(values, {"median": 0.5}, keys=["key"])
 
 
+def stack_counts(scope: Scope) -> dict[str, dict[int, int]]:
+    """Per stack, for the window: teachers who started a component ("started"), who earned one
+    ("earned"), and stack awards ("awarded"). One query."""
+    first = (StackDay.prev1.is_(None) if scope.filters.start is None
+             else or_(StackDay.prev1.is_(None), StackDay.prev1 < scope.filters.start))
+    counts: dict[str, dict[int, int]] = {"started": {}, "earned": {}, "awarded": {}}
+    for row in db.session.execute(
+        select(StackDay.stack_id, StackDay.kind, func.sum(StackDay.n).label("n"))
+        .where(StackDay.stack_id.in_(scope.credentials()), *scope.on_days(StackDay.day), first)
+        .group_by(StackDay.stack_id, StackDay.kind)
+    ):
+        counts[row.kind][row.stack_id] = row.n
+    return counts
+
+
 def attempts_to_pass_counts(scope: Scope) -> dict[int, int]:
     """Teachers who passed in the window by decided attempts in it (1, 2, 3, 4 = four or more). One query."""
     start = scope.filters.start
@@ -220,5 +277,5 @@ def attempts_to_pass_counts(scope: Scope) -> dict[int, int]:
 
 
 __all__ = ["JOURNEY_SUMMARIES", "attempts_to_pass_counts", "days_to_award", "journey_changed_days",
-           "journey_days_of_submissions",
+           "journey_days_of_submissions", "stack_counts",
            "outcome_counts"]

@@ -133,6 +133,22 @@ class AwardDay(Base):
     n: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class StackDay(Base):
+    """Per stack and day: teachers' component enrolments started ("started") and component awards
+    issued ("earned"), each with the day of the same teacher's previous one in that stack
+    (``prev1``: she counts once in a window, for her first in it), and stack awards ("awarded")."""
+
+    __tablename__ = "analytics_stack_day"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stack_id: Mapped[int] = mapped_column(ForeignKey("credential.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date, index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    prev1: Mapped[date | None] = mapped_column(Date)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+Index("ix_analytics_stack_day_stack_day", StackDay.stack_id, StackDay.day)
 Index("ix_analytics_attempt_day_credential_day", AttemptDay.credential_id, AttemptDay.day)
 Index("ix_analytics_award_day_credential_day", AwardDay.credential_id, AwardDay.day)
 
@@ -146,4 +162,4 @@ Index("ix_submission_updated_at", Submission.updated_at)
 Index("ix_enrollment_updated_at", Enrollment.updated_at)
 
 __all__ = ["AnalyticsDirtyDay", "AnalyticsRefresh", "AssignmentDay", "AttemptDay", "AwardDay", "CriterionDay",
-           "OutcomeDay", "TurnaroundDay"]
+           "OutcomeDay", "StackDay", "TurnaroundDay"]

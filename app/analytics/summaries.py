@@ -240,7 +240,7 @@ def changed_days(since: datetime) -> set[date]:
         .where(Review.updated_at >= since),
         select(Submission.id).where(Submission.updated_at >= since),
     )
-    days = _days_of_submissions(select(touched.subquery().c[0]), journey_changed_days(since))
+    days = _days_of_submissions(select(touched.subquery().c[0]), *journey_changed_days(since))
     return {_as_date(day) for day in db.session.scalars(days)}
 
 

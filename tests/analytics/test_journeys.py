@@ -21,7 +21,8 @@ from app.learning.models import Enrollment
 from tests.analytics.test_summaries import _filters_for, _same_rows
 
 LEAD = "lead@riverbend.example.org"
-JOURNEYS = {"outcomes": services.credential_outcomes, "attempts": services.attempts_to_pass}
+JOURNEYS = {"outcomes": services.credential_outcomes, "attempts": services.attempts_to_pass,
+            "stacks": services.stack_progress}
 
 
 def _assert_journeys_equal_live(actor, filter_sets) -> int:
@@ -31,7 +32,7 @@ def _assert_journeys_equal_live(actor, filter_sets) -> int:
             live = figure(actor, filters, live=True)
             _same_rows(figure(actor, filters), live)
             compared += sum(1 for row in live.rows if any(v not in (0, None) for k, v in row.items()
-                                                          if k not in ("credential", "credential_id", "attempts")))
+                                                          if k not in ("credential", "credential_id", "attempts", "stack")))
     return compared
 
 
@@ -58,6 +59,9 @@ def test_the_summaries_give_the_hand_computed_outcomes(program):
     # From 11 January t2's first attempt (10 January) is outside the window: her pass needed one in it.
     window = services.attempts_to_pass(program.lead, Filters(start=date(2026, 1, 11)))
     assert [(r["attempts"], r["teachers"]) for r in window.rows][:2] == [("1", 2), ("2", 0)]
+    stack = services.stack_progress(program.lead, Filters()).rows[0]
+    assert (stack["started"], stack["earned_component"], stack["awards"]) == (
+        services.stack_progress(program.lead, Filters(), live=True).rows[0]["started"], 2, 1)
     assert _assert_journeys_equal_live(program.lead, _program_filters(program)) > 0
 
 

@@ -1,8 +1,8 @@
-"""analytics journeys: outcome, attempt and award summaries per day
+"""analytics journeys: outcome, attempt, award and stack summaries per day
 
 Revision ID: f79f052c3677
 Revises: e5a9c3d7f1b2
-Create Date: 2026-12-02 07:08:16.292993
+Create Date: 2026-12-02 07:10:45.494810
 
 """
 from alembic import op
@@ -65,6 +65,20 @@ def upgrade():
     with op.batch_alter_table('analytics_outcome_day', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_analytics_outcome_day_day'), ['day'], unique=False)
 
+    op.create_table('analytics_stack_day',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('stack_id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('prev1', sa.Date(), nullable=True),
+    sa.Column('n', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['stack_id'], ['credential.id'], name=op.f('fk_analytics_stack_day_stack_id_credential'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_analytics_stack_day'))
+    )
+    with op.batch_alter_table('analytics_stack_day', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_analytics_stack_day_day'), ['day'], unique=False)
+        batch_op.create_index('ix_analytics_stack_day_stack_day', ['stack_id', 'day'], unique=False)
+
     with op.batch_alter_table('enrollment', schema=None) as batch_op:
         batch_op.create_index('ix_enrollment_updated_at', ['updated_at'], unique=False)
 
@@ -82,6 +96,11 @@ def downgrade():
     with op.batch_alter_table('enrollment', schema=None) as batch_op:
         batch_op.drop_index('ix_enrollment_updated_at')
 
+    with op.batch_alter_table('analytics_stack_day', schema=None) as batch_op:
+        batch_op.drop_index('ix_analytics_stack_day_stack_day')
+        batch_op.drop_index(batch_op.f('ix_analytics_stack_day_day'))
+
+    op.drop_table('analytics_stack_day')
     with op.batch_alter_table('analytics_outcome_day', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_analytics_outcome_day_day'))
 
