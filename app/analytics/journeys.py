@@ -18,13 +18,15 @@ live queries in ``services.py`` give, for any window of days:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Date, ColumnElement, Select, and_, case, cast, func, literal, null, or_, select, union, union_all
 
-from app.analytics.models import AttemptDay, AwardDay, OutcomeDay, StackDay
+from app.analytics.models import AttemptDay, AwardDay, OutcomeDay, SchoolDay, StackDay
 from app.analytics.sql import day_of, days_between, percentiles_from_counts
-from app.credentials.models import Award, StackComponent
+from app.accounts.models import Role, User, UserRole
+from app.credentials.models import Award, Credential, CredentialKind, StackComponent
 from app.evidence.models import Submission, SubmissionStatus
 from app.extensions import db
 from app.learning.models import Enrollment
@@ -132,31 +134,34 @@ def award_day_rows(ranges: Ranges | None) -> Select:
     )
 
 
-def _first_per_stack(kind: str, person, moment, row_id, credential, conditions: list, ranges: Ranges | None) -> Select:
-    """Component events (enrolments or awards) per stack and day, with the day of the same teacher's
-    previous one in that stack (over all her events, so a rebuild reads every event of the teachers
-    with one on the rebuilt days)."""
+def _with_previous(kind: str, keys: list, person, moment, row_id, joined: Callable[[Select], Select],
+                   conditions: list, ranges: Ranges | None) -> Select:
+    """Events (enrolments or awards) per ``keys`` and day, with the day of the same person's previous
+    one under the same keys. The previous days are computed over all her events, so a rebuild of some
+    days reads every event of the people with one on those days."""
     day = day_of(moment)
     if ranges is not None:
-        conditions = [*conditions, person.in_(select(person).where(*conditions, *_in_ranges(moment, ranges)))]
-    previous = func.lag(day, 1).over(partition_by=[person, StackComponent.stack_id], order_by=[moment, row_id])
-    events = (
-        select(StackComponent.stack_id.label("stack_id"), day.label("day"), moment.label("moment"),
-               previous.label("prev1"))
-        .join(StackComponent, StackComponent.component_id == credential)
-        .where(*conditions)
-        .subquery("events")
-    )
+        on_days = joined(select(person)).where(*conditions, *_in_ranges(moment, ranges))
+        conditions = [*conditions, person.in_(on_days)]
+    previous = func.lag(day, 1).over(partition_by=[person, *keys], order_by=[moment, row_id])
+    events = joined(select(*keys, day.label("day"), moment.label("moment"), previous.label("prev1"))).where(
+        *conditions).subquery("events")
     e = events.c
-    return (select(e.stack_id, e.day, literal(kind), e.prev1, func.count())
-            .where(*_in_ranges(e.moment, ranges)).group_by(e.stack_id, e.day, e.prev1))
+    grouped = [e[key.name] for key in keys]
+    return (select(*grouped, e.day, literal(kind), e.prev1, func.count())
+            .where(*_in_ranges(e.moment, ranges)).group_by(*grouped, e.day, e.prev1))
 
 
 def stack_day_rows(ranges: Ranges | None) -> Select:
-    started = _first_per_stack("started", Enrollment.user_id, Enrollment.started_at, Enrollment.id,
-                               Enrollment.credential_id, [], ranges)
-    earned = _first_per_stack("earned", Award.recipient_id, Award.issued_at, Award.id, Award.credential_id,
-                              [Award.revoked_at.is_(None)], ranges)
+    keys = [StackComponent.stack_id.label("stack_id")]
+
+    def components(credential):
+        return lambda query: query.join(StackComponent, StackComponent.component_id == credential)
+
+    started = _with_previous("started", keys, Enrollment.user_id, Enrollment.started_at, Enrollment.id,
+                             components(Enrollment.credential_id), [], ranges)
+    earned = _with_previous("earned", keys, Award.recipient_id, Award.issued_at, Award.id,
+                            components(Award.credential_id), [Award.revoked_at.is_(None)], ranges)
     awarded = (
         select(Award.credential_id, day_of(Award.issued_at), literal("awarded"), cast(null(), Date), func.count())
         .where(Award.credential_id.in_(select(StackComponent.stack_id)), Award.revoked_at.is_(None),
@@ -166,12 +171,32 @@ def stack_day_rows(ranges: Ranges | None) -> Select:
     return union_all(started, earned, awarded)
 
 
+def school_day_rows(ranges: Ranges | None) -> Select:
+    """Active teachers' microcredential enrolments and awards per school, issuer and day."""
+    keys = [User.school_id.label("school_id"), Credential.issuer_id.label("issuer_id")]
+    teachers = select(UserRole.user_id).where(UserRole.role == Role.TEACHER)
+
+    def of_teachers(person, credential, conditions):
+        def joined(query):
+            return (query.join(Credential, Credential.id == credential).join(User, User.id == person))
+        return joined, [User.active.is_(True), User.school_id.is_not(None), person.in_(teachers),
+                        Credential.kind == CredentialKind.MICRO, *conditions]
+
+    started = _with_previous("started", keys, Enrollment.user_id, Enrollment.started_at, Enrollment.id,
+                             *of_teachers(Enrollment.user_id, Enrollment.credential_id, []), ranges)
+    earning = _with_previous("earning", keys, Award.recipient_id, Award.issued_at, Award.id,
+                             *of_teachers(Award.recipient_id, Award.credential_id, [Award.revoked_at.is_(None)]),
+                             ranges)
+    return union_all(started, earning)
+
+
 JOURNEY_SUMMARIES = (
     (OutcomeDay, ["credential_id", "day", "submissions", "first_decided", "first_passed", "passed", "enrollments",
                   "never_submitted"], outcome_day_rows),
     (AttemptDay, ["credential_id", "day", "kind", "passed", "prev1", "prev2", "prev3", "n"], attempt_day_rows),
     (AwardDay, ["credential_id", "day", "days_to_award", "n"], award_day_rows),
     (StackDay, ["stack_id", "day", "kind", "prev1", "n"], stack_day_rows),
+    (SchoolDay, ["school_id", "issuer_id", "day", "kind", "prev1", "n"], school_day_rows),
 )
 
 
@@ -189,11 +214,12 @@ def journey_days_of_submissions(submissions: Select) -> list[Select]:
 
 
 def journey_changed_days(since) -> list[Select]:
-    """The days of enrolments and awards of teachers whose enrolments were written, or who were
-    awarded or had an award revoked, since ``since``."""
+    """The days of enrolments and awards of teachers whose enrolments or accounts (school, active)
+    were written, or who were awarded or had an award revoked, since ``since``."""
     teachers = union(
         select(Enrollment.user_id).where(Enrollment.updated_at >= since),
         select(Award.recipient_id).where(or_(Award.issued_at >= since, Award.revoked_at >= since)),
+        select(User.id).where(User.updated_at >= since),
     ).subquery("changed_teachers")
     return [
         select(day_of(Enrollment.started_at).label("day")).where(Enrollment.user_id.in_(select(teachers.c[0]))),
@@ -202,13 +228,6 @@ def journey_changed_days(since) -> list[Select]:
 
 
 # --- reading --------------------------------------------------------------------------------
-
-
-def _first_in_window(scope: Scope) -> ColumnElement:
-    """The attempt is the teacher's first in the window: no previous one, or one before the window."""
-    if scope.filters.start is None:
-        return AttemptDay.prev1.is_(None)
-    return or_(AttemptDay.prev1.is_(None), AttemptDay.prev1 < scope.filters.start)
 
 
 def outcome_counts(scope: Scope) -> dict[int, dict[str, int]]:
@@ -224,7 +243,7 @@ def outcome_counts(scope: Scope) -> dict[int, dict[str, int]]:
         .group_by(OutcomeDay.credential_id)
     ):
         counts[row.credential_id] = {**row._mapping, "teachers": 0, "decided": 0}
-    first = _first_in_window(scope)
+    first = _first(AttemptDay.prev1, scope)
     for row in db.session.execute(
         select(AttemptDay.credential_id,
                func.sum(case((AttemptDay.kind == "submitted", AttemptDay.n), else_=0)).label("teachers"),
@@ -249,8 +268,7 @@ def days_to_award(scope: Scope) -> Select:
 def stack_counts(scope: Scope) -> dict[str, dict[int, int]]:
     """Per stack, for the window: teachers who started a component ("started"), who earned one
     ("earned"), and stack awards ("awarded"). One query."""
-    first = (StackDay.prev1.is_(None) if scope.filters.start is None
-             else or_(StackDay.prev1.is_(None), StackDay.prev1 < scope.filters.start))
+    first = _first(StackDay.prev1, scope)
     counts: dict[str, dict[int, int]] = {"started": {}, "earned": {}, "awarded": {}}
     for row in db.session.execute(
         select(StackDay.stack_id, StackDay.kind, func.sum(StackDay.n).label("n"))
@@ -259,6 +277,26 @@ def stack_counts(scope: Scope) -> dict[str, dict[int, int]]:
     ):
         counts[row.kind][row.stack_id] = row.n
     return counts
+
+
+def _first(prev1, scope: Scope) -> ColumnElement:
+    """The event is the person's first in the window: no previous one, or one before the window."""
+    if scope.filters.start is None:
+        return prev1.is_(None)
+    return or_(prev1.is_(None), prev1 < scope.filters.start)
+
+
+def school_counts(scope: Scope, schools: Select) -> Select:
+    """Per school (of ``schools``): active teachers who started a microcredential of the reader's
+    organization in the window (``started``) and who earned one (``earning``)."""
+    return (
+        select(SchoolDay.school_id.label("school_id"),
+               func.sum(case((SchoolDay.kind == "started", SchoolDay.n), else_=0)).label("started"),
+               func.sum(case((SchoolDay.kind == "earning", SchoolDay.n), else_=0)).label("earning"))
+        .where(SchoolDay.issuer_id == scope.organization_id, SchoolDay.school_id.in_(schools),
+               *scope.on_days(SchoolDay.day), _first(SchoolDay.prev1, scope))
+        .group_by(SchoolDay.school_id)
+    )
 
 
 def attempts_to_pass_counts(scope: Scope) -> dict[int, int]:
@@ -277,5 +315,5 @@ def attempts_to_pass_counts(scope: Scope) -> dict[int, int]:
 
 
 __all__ = ["JOURNEY_SUMMARIES", "attempts_to_pass_counts", "days_to_award", "journey_changed_days",
-           "journey_days_of_submissions", "stack_counts",
+           "journey_days_of_submissions", "school_counts", "stack_counts",
            "outcome_counts"]

@@ -148,6 +148,23 @@ class StackDay(Base):
     n: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class SchoolDay(Base):
+    """Per school of the teacher, issuing organization and day: her microcredential enrolments
+    started ("started") and awards issued ("earning"), with the day of her previous one from that
+    issuer (``prev1``: she counts once in a window, for her first in it). Active teachers only."""
+
+    __tablename__ = "analytics_school_day"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id", ondelete="CASCADE"))
+    issuer_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date, index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    prev1: Mapped[date | None] = mapped_column(Date)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+Index("ix_analytics_school_day_issuer_day", SchoolDay.issuer_id, SchoolDay.day)
 Index("ix_analytics_stack_day_stack_day", StackDay.stack_id, StackDay.day)
 Index("ix_analytics_attempt_day_credential_day", AttemptDay.credential_id, AttemptDay.day)
 Index("ix_analytics_award_day_credential_day", AwardDay.credential_id, AwardDay.day)
@@ -162,4 +179,4 @@ Index("ix_submission_updated_at", Submission.updated_at)
 Index("ix_enrollment_updated_at", Enrollment.updated_at)
 
 __all__ = ["AnalyticsDirtyDay", "AnalyticsRefresh", "AssignmentDay", "AttemptDay", "AwardDay", "CriterionDay",
-           "OutcomeDay", "StackDay", "TurnaroundDay"]
+           "OutcomeDay", "SchoolDay", "StackDay", "TurnaroundDay"]

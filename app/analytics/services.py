@@ -888,9 +888,10 @@ def impact_by_measure(actor: User, filters: Filters) -> Table:
 # --- equity and coverage -------------------------------------------------------------------
 
 
-def school_participation(actor: User, filters: Filters) -> Table:
+def school_participation(actor: User, filters: Filters, *, live: bool = False) -> Table:
     """Per school, lowest share earning first: teachers, who has started, who is earning,
-    who has not started. Two queries (the page and the count)."""
+    who has not started. Two queries (the page and the count); from the summaries unless
+    ``live`` or a framework or credential is chosen."""
     scope = _scope(actor, filters)
     teacher = UserRole.role == Role.TEACHER
     # Distinct people joined (not IN inside CASE: a large IN list is rescanned per row when it
@@ -908,23 +909,41 @@ def school_participation(actor: User, filters: Filters) -> Table:
         .group_by(Award.recipient_id)
         .subquery("earning")
     )
-    teachers = func.count(User.id)
-    n_started = func.count(started.c.user_id)
-    n_earning = func.count(earning.c.user_id)
     schools = select(School.id).where(School.organization_id == scope.organization_id)
     if filters.school_id:
         schools = schools.where(School.id == filters.school_id)
-    query = (
-        select(School.id, School.name, teachers.label("teachers"), n_started.label("started"),
-               n_earning.label("earning"), func.count().over().label("schools"))
-        .join(User, and_(User.school_id == School.id, User.active.is_(True)))
-        .join(UserRole, and_(UserRole.user_id == User.id, teacher))
-        .outerjoin(started, started.c.user_id == User.id)
-        .outerjoin(earning, earning.c.user_id == User.id)
-        .where(School.id.in_(schools))
-        .group_by(School.id, School.name)
-        .order_by((n_earning * 1.0 / teachers), School.name)
-    )
+    if not live and not filters.framework_id and not filters.credential_id and summary_status().full_refreshed:
+        # From the summaries: every microcredential of the organization (a framework or a credential
+        # chosen reads live), the teachers counted now.
+        counts = journeys.school_counts(scope, schools).subquery("counts")
+        staff = (select(User.school_id.label("school_id"), func.count(User.id).label("teachers"))
+                 .join(UserRole, and_(UserRole.user_id == User.id, teacher))
+                 .where(User.active.is_(True), User.school_id.in_(schools)).group_by(User.school_id)
+                 .subquery("staff"))
+        teachers = staff.c.teachers
+        n_started, n_earning = func.coalesce(counts.c.started, 0), func.coalesce(counts.c.earning, 0)
+        query = (
+            select(School.id, School.name, teachers.label("teachers"), n_started.label("started"),
+                   n_earning.label("earning"), func.count().over().label("schools"))
+            .join(staff, staff.c.school_id == School.id)
+            .outerjoin(counts, counts.c.school_id == School.id)
+            .where(School.id.in_(schools))
+        )
+    else:
+        teachers = func.count(User.id)
+        n_started = func.count(started.c.user_id)
+        n_earning = func.count(earning.c.user_id)
+        query = (
+            select(School.id, School.name, teachers.label("teachers"), n_started.label("started"),
+                   n_earning.label("earning"), func.count().over().label("schools"))
+            .join(User, and_(User.school_id == School.id, User.active.is_(True)))
+            .join(UserRole, and_(UserRole.user_id == User.id, teacher))
+            .outerjoin(started, started.c.user_id == User.id)
+            .outerjoin(earning, earning.c.user_id == User.id)
+            .where(School.id.in_(schools))
+            .group_by(School.id, School.name)
+        )
+    query = query.order_by((n_earning * 1.0 / teachers), School.name)
     page = max(filters.page, 1)
     result = db.session.execute(query.limit(SCHOOLS_PER_PAGE).offset((page - 1) * SCHOOLS_PER_PAGE)).all()
     total = result[0].schools if result else db.session.scalar(

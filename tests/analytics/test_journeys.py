@@ -22,7 +22,7 @@ from tests.analytics.test_summaries import _filters_for, _same_rows
 
 LEAD = "lead@riverbend.example.org"
 JOURNEYS = {"outcomes": services.credential_outcomes, "attempts": services.attempts_to_pass,
-            "stacks": services.stack_progress}
+            "stacks": services.stack_progress, "schools": services.school_participation}
 
 
 def _assert_journeys_equal_live(actor, filter_sets) -> int:
@@ -32,14 +32,16 @@ def _assert_journeys_equal_live(actor, filter_sets) -> int:
             live = figure(actor, filters, live=True)
             _same_rows(figure(actor, filters), live)
             compared += sum(1 for row in live.rows if any(v not in (0, None) for k, v in row.items()
-                                                          if k not in ("credential", "credential_id", "attempts", "stack")))
+                                                          if k not in ("credential", "credential_id", "attempts", "stack",
+                                                                       "school", "school_id", "teachers")))
     return compared
 
 
 def _program_filters(program) -> list[Filters]:
     return _filters_for(program) + [
         Filters(start=date(2026, 1, 12)), Filters(start=date(2026, 1, 20), end=date(2026, 1, 31)),
-        Filters(start=date(2026, 1, 11), end=date(2026, 1, 20)),
+        Filters(start=date(2026, 1, 11), end=date(2026, 1, 20)), Filters(school_id=program.schools["Alder"].id),
+        Filters(start=date(2026, 1, 12), school_id=program.schools["Alder"].id),
     ]
 
 
@@ -62,6 +64,8 @@ def test_the_summaries_give_the_hand_computed_outcomes(program):
     stack = services.stack_progress(program.lead, Filters()).rows[0]
     assert (stack["started"], stack["earned_component"], stack["awards"]) == (
         services.stack_progress(program.lead, Filters(), live=True).rows[0]["started"], 2, 1)
+    schools = {r["school"]: r for r in services.school_participation(program.lead, Filters()).rows}
+    assert (schools["Alder"]["started"], schools["Alder"]["earning"], schools["Birch"]["started"]) == (2, 2, 2)
     assert _assert_journeys_equal_live(program.lead, _program_filters(program)) > 0
 
 
@@ -128,11 +132,15 @@ def test_generated_data_set_journeys_equal_live(app):
                                                           Credential.kind == CredentialKind.MICRO).limit(1))
     stack = db.session.scalar(select(Credential.id).where(Credential.issuer_id == org,
                                                           Credential.kind == CredentialKind.STACK).limit(1))
+    school = db.session.scalar(select(User.school_id).where(User.organization_id == org, User.school_id.is_not(None))
+                               .order_by(User.id).limit(1))
     filter_sets = [
         Filters(), Filters(start=as_of - timedelta(days=365), end=as_of), Filters(start=as_of - timedelta(days=30), end=as_of),
         Filters(start=as_of - timedelta(days=120), end=as_of - timedelta(days=60)),
         Filters(start=date(2025, 11, 3), end=date(2025, 11, 3)),
         Filters(framework_id=framework), Filters(credential_id=micro), Filters(credential_id=stack),
+        Filters(school_id=school), Filters(start=as_of - timedelta(days=365), end=as_of, school_id=school),
+        Filters(page=2), Filters(start=as_of - timedelta(days=30), end=as_of, page=2),
     ]
     refresh_summaries(full=True)
     db.session.commit()
