@@ -74,7 +74,16 @@ def time_dashboards(url: str, repeats: int, queries: dict[str, str]) -> list[tup
     return results
 
 
-def time_summaries(url: str, repeats: int, live_repeats: int) -> None:
+def _figures(services) -> dict:
+    """Every summary-backed figure by name (each takes ``live=True`` for the live reference)."""
+    return {"criteria below pass": services.criteria_below_pass, "peer agreement": services.reviewer_agreement,
+            "review turnaround": services.review_turnaround, "outcomes": services.credential_outcomes,
+            "attempts to pass": services.attempts_to_pass, "stacks": services.stack_progress,
+            "participation by school": services.school_participation}
+
+
+def time_summaries(url: str, repeats: int, live_repeats: int, only: list[str] | None = None,
+                   school_id: int | None = None, refresh: bool = True) -> None:
     """Refresh times (one day incremental) and each summary-backed figure read from the summaries,
     by default window, all time and one school, p95 over ``repeats``; once live for comparison."""
     os.environ["DATABASE_URL"] = url
@@ -98,19 +107,21 @@ def time_summaries(url: str, repeats: int, live_repeats: int) -> None:
             db.session.commit()
             print(f"full refresh: {time.perf_counter() - started:.1f} s", flush=True)
         lead = db.session.scalar(select(User).where(User.email == LEAD))
-        day = utcnow().date() - timedelta(days=1)
-        db.session.add(AnalyticsDirtyDay(day=day))
-        db.session.commit()
-        started = time.perf_counter()
-        result = refresh_summaries()
-        db.session.commit()
-        print(f"incremental refresh ({result.days} day(s)): {(time.perf_counter() - started) * 1000:.0f} ms", flush=True)
-        school = db.session.scalar(select(School.id).where(School.organization_id == lead.organization_id).limit(1))
+        if refresh:
+            day = utcnow().date() - timedelta(days=1)
+            db.session.add(AnalyticsDirtyDay(day=day))
+            db.session.commit()
+            started = time.perf_counter()
+            result = refresh_summaries()
+            db.session.commit()
+            print(f"incremental refresh ({result.days} day(s)): {(time.perf_counter() - started) * 1000:.0f} ms",
+                  flush=True)
+        school = school_id or db.session.scalar(
+            select(School.id).where(School.organization_id == lead.organization_id).limit(1))
         windows = {"last 12 months": services.Filters.default(), "all time": services.Filters(),
                    "last 12 months, one school": services.Filters(**{**services.Filters.default().__dict__,
                                                                       "school_id": school})}
-        figures = {"criteria below pass": services.criteria_below_pass, "peer agreement": services.reviewer_agreement,
-                   "review turnaround": services.review_turnaround}
+        figures = {name: figure for name, figure in _figures(services).items() if not only or name in only}
         print("| window | figure | summaries median ms | summaries p95 ms | live ms |")
         print("|---|---|---:|---:|---:|", flush=True)
         for label, filters in windows.items():
@@ -142,6 +153,11 @@ def main() -> None:
     parser.add_argument("--summaries", action="store_true",
                         help="time the refresh and the summary-backed figures (and each once live) instead of the pages")
     parser.add_argument("--no-live", action="store_true", help="with --summaries: skip the live comparison")
+    parser.add_argument("--figures", help="with --summaries: a comma-separated list of the figures to time "
+                                          "(default: all; names as printed)")
+    parser.add_argument("--school", type=int, help="with --summaries: the school id of the one-school window "
+                                                   "(default: the organization's first school)")
+    parser.add_argument("--no-refresh", action="store_true", help="with --summaries: skip the incremental refresh")
     args = parser.parse_args()
 
     server = None
@@ -158,7 +174,8 @@ def main() -> None:
         print(f"generated in {time.monotonic() - started:.0f} s", file=sys.stderr)
     try:
         if args.summaries:
-            time_summaries(url, args.repeats, 0 if args.no_live else 1)
+            only = [name.strip() for name in args.figures.split(",")] if args.figures else None
+            time_summaries(url, args.repeats, 0 if args.no_live else 1, only, args.school, not args.no_refresh)
             return
         queries = {"last 12 months (default)": "", "all time": "?start=&end="}
         if args.period != "both":

@@ -12,8 +12,8 @@ live queries in ``services.py`` give, for any window of days:
 - decided attempts before a pass: the days of the three decided attempts before it, so the
   attempts the pass needed in a window are 1 plus those on or after the window's first day
   (a pass is a teacher's last attempt at a credential: nobody resubmits after passing);
-- days from the enrolment's start to the award, exact, per award: the median is read from the
-  value counts (``percentiles_from_counts``), the same number ``percentile_cont`` gives live.
+- days from the enrolment's start to the award, exact, one row per award (the values hardly
+  repeat, so counts of values would not be smaller): the median is ``percentiles`` over them.
 """
 
 from __future__ import annotations
@@ -24,10 +24,11 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Date, ColumnElement, Select, and_, case, cast, func, literal, null, or_, select, union, union_all
 
 from app.analytics.models import AttemptDay, AwardDay, OutcomeDay, SchoolDay, StackDay
-from app.analytics.sql import day_of, days_between, percentiles_from_counts
+from app.analytics.sql import day_of, days_between, percentiles
 from app.accounts.models import Role, User, UserRole
 from app.credentials.models import Award, Credential, CredentialKind, StackComponent
 from app.evidence.models import Submission, SubmissionStatus
+from app.db import utcnow
 from app.extensions import db
 from app.learning.models import Enrollment
 
@@ -124,13 +125,11 @@ def attempt_day_rows(ranges: Ranges | None) -> Select:
 
 
 def award_day_rows(ranges: Ranges | None) -> Select:
-    """Awards not revoked per credential, day issued and days from the enrolment's start."""
-    value = days_between(Award.issued_at, Enrollment.started_at)
+    """Each award not revoked with its credential, day issued and days from the enrolment's start."""
     return (
-        select(Award.credential_id, day_of(Award.issued_at), value, func.count())
+        select(Award.id, Award.credential_id, day_of(Award.issued_at), days_between(Award.issued_at, Enrollment.started_at))
         .join(Enrollment, and_(Enrollment.user_id == Award.recipient_id, Enrollment.credential_id == Award.credential_id))
         .where(Award.revoked_at.is_(None), *_in_ranges(Award.issued_at, ranges))
-        .group_by(Award.credential_id, day_of(Award.issued_at), value)
     )
 
 
@@ -194,7 +193,7 @@ JOURNEY_SUMMARIES = (
     (OutcomeDay, ["credential_id", "day", "submissions", "first_decided", "first_passed", "passed", "enrollments",
                   "never_submitted"], outcome_day_rows),
     (AttemptDay, ["credential_id", "day", "kind", "passed", "prev1", "prev2", "prev3", "n"], attempt_day_rows),
-    (AwardDay, ["credential_id", "day", "days_to_award", "n"], award_day_rows),
+    (AwardDay, ["award_id", "credential_id", "day", "days_to_award"], award_day_rows),
     (StackDay, ["stack_id", "day", "kind", "prev1", "n"], stack_day_rows),
     (SchoolDay, ["school_id", "issuer_id", "day", "kind", "prev1", "n"], school_day_rows),
 )
@@ -217,7 +216,7 @@ def journey_changed_days(since) -> list[Select]:
     """The days of enrolments and awards of teachers whose enrolments or accounts (school, active)
     were written, or who were awarded or had an award revoked, since ``since``."""
     teachers = union(
-        select(Enrollment.user_id).where(Enrollment.updated_at >= since),
+        select(Enrollment.user_id).where(Enrollment.updated_at >= since, Enrollment.updated_at <= utcnow()),
         select(Award.recipient_id).where(or_(Award.issued_at >= since, Award.revoked_at >= since)),
         select(User.id).where(User.updated_at >= since),
     ).subquery("changed_teachers")
@@ -257,26 +256,12 @@ def outcome_counts(scope: Scope) -> dict[int, dict[str, int]]:
 
 
 def days_to_award(scope: Scope) -> Select:
-    """The median days from start to award per credential (``key``, ``median``, ``n``), from the counts."""
+    """The median days from start to award per credential (``key``, ``median``, ``n``), one row per award."""
     values = (
-        select(AwardDay.credential_id.label("key"), AwardDay.days_to_award.label("value"), AwardDay.n.label("n"))
+        select(AwardDay.credential_id.label("key"), AwardDay.days_to_award.label("value"))
         .where(AwardDay.credential_id.in_(scope.credentials()), *scope.on_days(AwardDay.day))
     )
-    return percentiles_from_counts(values, {"median": 0.5}, keys=["key"])
-
-
-def stack_counts(scope: Scope) -> dict[str, dict[int, int]]:
-    """Per stack, for the window: teachers who started a component ("started"), who earned one
-    ("earned"), and stack awards ("awarded"). One query."""
-    first = _first(StackDay.prev1, scope)
-    counts: dict[str, dict[int, int]] = {"started": {}, "earned": {}, "awarded": {}}
-    for row in db.session.execute(
-        select(StackDay.stack_id, StackDay.kind, func.sum(StackDay.n).label("n"))
-        .where(StackDay.stack_id.in_(scope.credentials()), *scope.on_days(StackDay.day), first)
-        .group_by(StackDay.stack_id, StackDay.kind)
-    ):
-        counts[row.kind][row.stack_id] = row.n
-    return counts
+    return percentiles(values, {"median": 0.5}, keys=["key"])
 
 
 def _first(prev1, scope: Scope) -> ColumnElement:
@@ -284,6 +269,19 @@ def _first(prev1, scope: Scope) -> ColumnElement:
     if scope.filters.start is None:
         return prev1.is_(None)
     return or_(prev1.is_(None), prev1 < scope.filters.start)
+
+
+def stack_counts(scope: Scope) -> dict[str, dict[int, int]]:
+    """Per stack, for the window: teachers who started a component ("started"), who earned one
+    ("earned"), and stack awards ("awarded"). One query."""
+    counts: dict[str, dict[int, int]] = {"started": {}, "earned": {}, "awarded": {}}
+    for row in db.session.execute(
+        select(StackDay.stack_id, StackDay.kind, func.sum(StackDay.n).label("n"))
+        .where(StackDay.stack_id.in_(scope.credentials()), *scope.on_days(StackDay.day), _first(StackDay.prev1, scope))
+        .group_by(StackDay.stack_id, StackDay.kind)
+    ):
+        counts[row.kind][row.stack_id] = row.n
+    return counts
 
 
 def school_counts(scope: Scope, schools: Select) -> Select:

@@ -122,15 +122,14 @@ class AttemptDay(Base):
 
 
 class AwardDay(Base):
-    """Per credential, day issued and days from the enrolment's start (exact): awards not revoked."""
+    """Each award not revoked: its credential, day issued and days from the enrolment's start (exact)."""
 
     __tablename__ = "analytics_award_day"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    award_id: Mapped[int] = mapped_column(ForeignKey("award.id", ondelete="CASCADE"), primary_key=True)
     credential_id: Mapped[int] = mapped_column(ForeignKey("credential.id", ondelete="CASCADE"))
     day: Mapped[date] = mapped_column(Date, index=True)
     days_to_award: Mapped[float] = mapped_column(Float)
-    n: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class StackDay(Base):

@@ -238,7 +238,8 @@ def changed_days(since: datetime) -> set[date]:
         select(Assignment.submission_id).where(Assignment.updated_at >= since),
         select(Assignment.submission_id).join(Review, Review.assignment_id == Assignment.id)
         .where(Review.updated_at >= since),
-        select(Submission.id).where(Submission.updated_at >= since),
+        # Not rows stamped in the future (imported or generated data): they would be rebuilt every time.
+        select(Submission.id).where(Submission.updated_at >= since, Submission.updated_at <= utcnow()),
     )
     days = _days_of_submissions(select(touched.subquery().c[0]), *journey_changed_days(since))
     return {_as_date(day) for day in db.session.scalars(days)}

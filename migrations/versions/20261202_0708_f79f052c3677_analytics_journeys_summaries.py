@@ -2,7 +2,7 @@
 
 Revision ID: f79f052c3677
 Revises: e5a9c3d7f1b2
-Create Date: 2026-12-02 07:13:32.919724
+Create Date: 2026-12-02 07:20:23.898620
 
 """
 from alembic import op
@@ -53,19 +53,6 @@ def upgrade():
         batch_op.create_index('ix_analytics_attempt_day_credential_day', ['credential_id', 'day'], unique=False)
         batch_op.create_index(batch_op.f('ix_analytics_attempt_day_day'), ['day'], unique=False)
 
-    op.create_table('analytics_award_day',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('credential_id', sa.Integer(), nullable=False),
-    sa.Column('day', sa.Date(), nullable=False),
-    sa.Column('days_to_award', sa.Float(), nullable=False),
-    sa.Column('n', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['credential_id'], ['credential.id'], name=op.f('fk_analytics_award_day_credential_id_credential'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_analytics_award_day'))
-    )
-    with op.batch_alter_table('analytics_award_day', schema=None) as batch_op:
-        batch_op.create_index('ix_analytics_award_day_credential_day', ['credential_id', 'day'], unique=False)
-        batch_op.create_index(batch_op.f('ix_analytics_award_day_day'), ['day'], unique=False)
-
     op.create_table('analytics_outcome_day',
     sa.Column('credential_id', sa.Integer(), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
@@ -95,6 +82,19 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_analytics_stack_day_day'), ['day'], unique=False)
         batch_op.create_index('ix_analytics_stack_day_stack_day', ['stack_id', 'day'], unique=False)
 
+    op.create_table('analytics_award_day',
+    sa.Column('award_id', sa.Integer(), nullable=False),
+    sa.Column('credential_id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('days_to_award', sa.Float(), nullable=False),
+    sa.ForeignKeyConstraint(['award_id'], ['award.id'], name=op.f('fk_analytics_award_day_award_id_award'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['credential_id'], ['credential.id'], name=op.f('fk_analytics_award_day_credential_id_credential'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('award_id', name=op.f('pk_analytics_award_day'))
+    )
+    with op.batch_alter_table('analytics_award_day', schema=None) as batch_op:
+        batch_op.create_index('ix_analytics_award_day_credential_day', ['credential_id', 'day'], unique=False)
+        batch_op.create_index(batch_op.f('ix_analytics_award_day_day'), ['day'], unique=False)
+
     with op.batch_alter_table('enrollment', schema=None) as batch_op:
         batch_op.create_index('ix_enrollment_updated_at', ['updated_at'], unique=False)
 
@@ -112,6 +112,11 @@ def downgrade():
     with op.batch_alter_table('enrollment', schema=None) as batch_op:
         batch_op.drop_index('ix_enrollment_updated_at')
 
+    with op.batch_alter_table('analytics_award_day', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_analytics_award_day_day'))
+        batch_op.drop_index('ix_analytics_award_day_credential_day')
+
+    op.drop_table('analytics_award_day')
     with op.batch_alter_table('analytics_stack_day', schema=None) as batch_op:
         batch_op.drop_index('ix_analytics_stack_day_stack_day')
         batch_op.drop_index(batch_op.f('ix_analytics_stack_day_day'))
@@ -121,11 +126,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_analytics_outcome_day_day'))
 
     op.drop_table('analytics_outcome_day')
-    with op.batch_alter_table('analytics_award_day', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_analytics_award_day_day'))
-        batch_op.drop_index('ix_analytics_award_day_credential_day')
-
-    op.drop_table('analytics_award_day')
     with op.batch_alter_table('analytics_attempt_day', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_analytics_attempt_day_day'))
         batch_op.drop_index('ix_analytics_attempt_day_credential_day')
