@@ -40,7 +40,8 @@ def _p95(samples: list[float]) -> float:
     return ordered[max(0, int(round(0.95 * len(ordered))) - 1)]
 
 
-def time_dashboards(url: str, repeats: int, queries: dict[str, str]) -> list[tuple[str, str, float, float, int]]:
+def time_dashboards(url: str, repeats: int, queries: dict[str, str],
+                    dashboards: tuple[str, ...] = DASHBOARDS) -> list[tuple[str, str, float, float, int]]:
     os.environ["DATABASE_URL"] = url
     from sqlalchemy import select
 
@@ -57,7 +58,7 @@ def time_dashboards(url: str, repeats: int, queries: dict[str, str]) -> list[tup
         lead = db.session.scalar(select(User).where(User.email == LEAD))
         lead_id = lead.id
     for label, query in queries.items():
-        for name in DASHBOARDS:
+        for name in dashboards:
             with app.app_context():
                 client = app.test_client(user=db.session.get(User, lead_id))
                 samples = []
@@ -156,7 +157,9 @@ def main() -> None:
     parser.add_argument("--figures", help="with --summaries: a comma-separated list of the figures to time "
                                           "(default: all; names as printed)")
     parser.add_argument("--school", type=int, help="with --summaries: the school id of the one-school window "
-                                                   "(default: the organization's first school)")
+                                                   "(default: the organization's first school); for the pages: "
+                                                   "time each period with this school as well")
+    parser.add_argument("--dashboards", help="a comma-separated list of the dashboards to time (default: all)")
     parser.add_argument("--no-refresh", action="store_true", help="with --summaries: skip the incremental refresh")
     args = parser.parse_args()
 
@@ -178,11 +181,15 @@ def main() -> None:
             time_summaries(url, args.repeats, 0 if args.no_live else 1, only, args.school, not args.no_refresh)
             return
         queries = {"last 12 months (default)": "", "all time": "?start=&end="}
+        if args.school:
+            queries = {f"{label}, school {args.school}": f"{query or '?'}{'&' if query else ''}school_id={args.school}"
+                       for label, query in queries.items()} | queries
         if args.period != "both":
             queries = dict([list(queries.items())[0 if args.period == "default" else 1]])
         print("| period | dashboard | median ms | p95 ms | status |")
         print("|---|---|---:|---:|---:|", flush=True)
-        time_dashboards(url, args.repeats, queries)
+        time_dashboards(url, args.repeats, queries,
+                        tuple(args.dashboards.split(",")) if args.dashboards else DASHBOARDS)
     finally:
         if server is not None:
             server.stop()

@@ -18,6 +18,7 @@ from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime, utcnow
+from app.credentials.models import Award
 from app.evidence.models import Submission
 from app.learning.models import Enrollment
 from app.reviewers.models import Assignment, Review
@@ -176,6 +177,10 @@ Index("ix_assignment_assigned_at", Assignment.assigned_at)
 Index("ix_assignment_updated_at", Assignment.updated_at)
 Index("ix_submission_updated_at", Submission.updated_at)
 Index("ix_enrollment_updated_at", Enrollment.updated_at)
+# What a journey rebuild of some days looks rows up by.
+Index("ix_submission_submitted_at", Submission.submitted_at)
+Index("ix_enrollment_started_at", Enrollment.started_at)
+Index("ix_award_issued_at", Award.issued_at)
 
 __all__ = ["AnalyticsDirtyDay", "AnalyticsRefresh", "AssignmentDay", "AttemptDay", "AwardDay", "CriterionDay",
            "OutcomeDay", "SchoolDay", "StackDay", "TurnaroundDay"]
