@@ -63,6 +63,9 @@ class Config:
     # Rate limits (Flask-Limiter): memory by default, Redis when configured.
     REDIS_URL = os.environ.get("REDIS_URL")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
+    # Without Redis, a decision rebuilds its analytics days inline only when they hold at most this many
+    # assignments (0: never; cron runs `flask analytics refresh`). With Redis a worker always does it.
+    ANALYTICS_INLINE_REFRESH_ROWS = int(os.environ.get("ANALYTICS_INLINE_REFRESH_ROWS", "1000"))
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, UTCDateTime, utcnow
 from app.credentials.models import Award
+from app.db import Base, UTCDateTime, utcnow
 from app.evidence.models import Submission
 from app.learning.models import Enrollment
 from app.reviewers.models import Assignment, Review
@@ -83,6 +83,44 @@ class TurnaroundDay(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
     days_taken: Mapped[int] = mapped_column(Integer, primary_key=True)
     n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReviewerDay(Base):
+    """Per reviewer, credential and day assignments were made (declined ones apart): assigned,
+    completed, still open, closed overdue (completed late or expired) and made as coach.
+    Open assignments past due are counted live: they change with the clock."""
+
+    __tablename__ = "analytics_reviewer_day"
+
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    credential_id: Mapped[int] = mapped_column(ForeignKey("credential.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
+    assigned: Mapped[int] = mapped_column(Integer, default=0)
+    completed: Mapped[int] = mapped_column(Integer, default=0)
+    open: Mapped[int] = mapped_column(Integer, default=0)
+    closed_overdue: Mapped[int] = mapped_column(Integer, default=0)
+    as_coach: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ImpactFact(Base):
+    """One classroom measure as the impact figures count it (reported on a submitted, not
+    withdrawn attempt, not carried from an earlier one), keyed by the day the attempt was
+    submitted: its credential, teacher, measure and unit, the signed change and the change
+    relative to the starting value. The changes rarely repeat within a day, so a histogram
+    would be no smaller: the medians are taken over these rows, exactly."""
+
+    __tablename__ = "analytics_impact_fact"
+
+    measure_id: Mapped[int] = mapped_column(ForeignKey("impact_measure.id", ondelete="CASCADE"), primary_key=True)
+    credential_id: Mapped[int] = mapped_column(ForeignKey("credential.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date, index=True)
+    teacher_id: Mapped[int] = mapped_column(Integer)
+    measure: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(60))
+    higher_is_better: Mapped[bool] = mapped_column(Boolean)
+    change: Mapped[float] = mapped_column(Float)
+    relative: Mapped[float | None] = mapped_column(Float)
+    students: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class OutcomeDay(Base):
@@ -183,4 +221,4 @@ Index("ix_enrollment_started_at", Enrollment.started_at)
 Index("ix_award_issued_at", Award.issued_at)
 
 __all__ = ["AnalyticsDirtyDay", "AnalyticsRefresh", "AssignmentDay", "AttemptDay", "AwardDay", "CriterionDay",
-           "OutcomeDay", "SchoolDay", "StackDay", "TurnaroundDay"]
+           "ImpactFact", "OutcomeDay", "ReviewerDay", "SchoolDay", "StackDay", "TurnaroundDay"]

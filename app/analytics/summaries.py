@@ -27,11 +27,19 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
 
 from app.analytics.journeys import JOURNEY_SUMMARIES, journey_changed_days, journey_days_of_submissions
-from app.analytics.models import AnalyticsDirtyDay, AnalyticsRefresh, AssignmentDay, CriterionDay, TurnaroundDay
+from app.analytics.models import (
+    AnalyticsDirtyDay,
+    AnalyticsRefresh,
+    AssignmentDay,
+    CriterionDay,
+    ImpactFact,
+    ReviewerDay,
+    TurnaroundDay,
+)
 from app.analytics.sql import day_of, dialect_name, whole_days
 from app.credentials.models import Level
 from app.db import utcnow
-from app.evidence.models import Submission
+from app.evidence.models import Artifact, ImpactMeasure, Submission, SubmissionStatus
 from app.extensions import db
 from app.reviewers.models import Assignment, AssignmentStatus, Review, ReviewerRole, ReviewScore
 
@@ -203,11 +211,69 @@ def turnaround_day_rows(ranges: Ranges | None) -> Select:
     )
 
 
+# --- reviewers and impact (the figures of app/analytics/activity.py) ----------------------------
+
+
+def reviewer_day_rows(ranges: Ranges | None) -> Select:
+    """Per reviewer, credential and day assigned: the load counts (declined assignments apart)."""
+    def count(condition) -> ColumnElement:
+        return func.sum(case((condition, 1), else_=0))
+
+    return (
+        select(
+            Assignment.reviewer_id, Submission.credential_id, _day_rows(Assignment.assigned_at), func.count(),
+            count(Assignment.status == AssignmentStatus.COMPLETED), count(Assignment.status == AssignmentStatus.PENDING),
+            count(closed_overdue()), count(Assignment.role == ReviewerRole.COACH),
+        )
+        .select_from(Assignment)
+        .join(Submission, Submission.id == Assignment.submission_id)
+        .where(Assignment.status != AssignmentStatus.DECLINED, *_during(Assignment.assigned_at, ranges))
+        .group_by(Assignment.reviewer_id, Submission.credential_id, day_of(Assignment.assigned_at))
+    )
+
+
+def improvement() -> ColumnElement:
+    """after - before, signed so that a positive number is always an improvement."""
+    return case((ImpactMeasure.higher_is_better.is_(True), ImpactMeasure.after - ImpactMeasure.before),
+                else_=ImpactMeasure.before - ImpactMeasure.after)
+
+
+def relative_improvement() -> ColumnElement:
+    """The improvement as a percentage of the starting value (None when it started at 0)."""
+    return case((ImpactMeasure.before != 0, improvement() * 100.0 / func.abs(ImpactMeasure.before)), else_=None)
+
+
+def counted_measures() -> list[ColumnElement]:
+    """Measures reported on submitted, not withdrawn attempts; a table carried into a resubmission
+    unchanged is counted once (on the attempt it was first written for)."""
+    return [Artifact.carried_from_id.is_(None), Submission.submitted_at.is_not(None),
+            Submission.status != SubmissionStatus.WITHDRAWN]
+
+
+def impact_fact_rows(ranges: Ranges | None) -> Select:
+    """One row per counted measure, keyed by the day its attempt was submitted."""
+    return (
+        select(
+            ImpactMeasure.id, Submission.credential_id, _day_rows(Submission.submitted_at), Submission.teacher_id,
+            ImpactMeasure.measure, ImpactMeasure.unit, ImpactMeasure.higher_is_better, improvement(),
+            relative_improvement(), func.coalesce(ImpactMeasure.students, 0),
+        )
+        .select_from(ImpactMeasure)
+        .join(Artifact, Artifact.id == ImpactMeasure.artifact_id)
+        .join(Submission, Submission.id == Artifact.submission_id)
+        .where(*counted_measures(), *_during(Submission.submitted_at, ranges))
+    )
+
+
 SUMMARIES = (
     (CriterionDay, ["credential_id", "criterion_id", "day", "scores", "below", "pairs", "exact", "adjacent"],
      criterion_day_rows),
     (AssignmentDay, ["credential_id", "day", "assignments", "declined", "closed_overdue"], assignment_day_rows),
     (TurnaroundDay, ["credential_id", "day", "days_taken", "n"], turnaround_day_rows),
+    (ReviewerDay, ["reviewer_id", "credential_id", "day", "assigned", "completed", "open", "closed_overdue", "as_coach"],
+     reviewer_day_rows),
+    (ImpactFact, ["measure_id", "credential_id", "day", "teacher_id", "measure", "unit", "higher_is_better", "change",
+                  "relative", "students"], impact_fact_rows),
     *JOURNEY_SUMMARIES,
 )
 
@@ -219,21 +285,25 @@ def _as_date(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
-def _days_of_submissions(submissions: Select, *more: Select) -> Select:
-    """The days whose summaries hold something of these submissions: assignments made, reviews submitted,
-    and the journey days (submitted, enrolment started, award issued); with ``more`` days besides."""
-    return union(
+def _day_parts(submissions: Select) -> list[Select]:
+    """The days whose summaries hold something of these submissions: assignments made, the attempt
+    submitted (its classroom measures), reviews submitted, and the journey days of their teachers
+    (attempts submitted, enrolments started, awards issued)."""
+    return [
         select(day_of(Assignment.assigned_at).label("day")).where(Assignment.submission_id.in_(submissions)),
+        select(day_of(Submission.submitted_at).label("day"))
+        .where(Submission.id.in_(submissions), Submission.submitted_at.is_not(None)),
         select(day_of(Review.submitted_at).label("day"))
         .join(Assignment, Assignment.id == Review.assignment_id)
         .where(Assignment.submission_id.in_(submissions), Review.submitted_at.is_not(None)),
         *journey_days_of_submissions(submissions),
-        *more,
-    )
+    ]
 
 
 def changed_days(since: datetime) -> set[date]:
-    """Days touched by assignments, reviews, attempts or enrolments written since ``since`` (one query)."""
+    """Days touched by assignments or reviews written since ``since``, the submission days of
+    attempts written since (submitted or withdrawn: their classroom measures), and the journey
+    days of teachers whose attempts, enrolments, accounts or awards changed. One query."""
     touched = union(
         select(Assignment.submission_id).where(Assignment.updated_at >= since),
         select(Assignment.submission_id).join(Review, Review.assignment_id == Assignment.id)
@@ -241,13 +311,15 @@ def changed_days(since: datetime) -> set[date]:
         # Not rows stamped in the future (imported or generated data): they would be rebuilt every time.
         select(Submission.id).where(Submission.updated_at >= since, Submission.updated_at <= utcnow()),
     )
-    days = _days_of_submissions(select(touched.subquery().c[0]), *journey_changed_days(since))
+    submitted = (select(day_of(Submission.submitted_at).label("day"))
+                 .where(Submission.updated_at >= since, Submission.submitted_at.is_not(None)))
+    days = union(*_day_parts(select(touched.subquery().c[0])), submitted, *journey_changed_days(since))
     return {_as_date(day) for day in db.session.scalars(days)}
 
 
 def mark_submission_days(submission_id: int) -> int:
     """Mark the days of one submission's assignments and reviews for the next refresh. Two statements."""
-    days = {_as_date(day) for day in db.session.scalars(_days_of_submissions(select(literal(submission_id))))}
+    days = {_as_date(day) for day in db.session.scalars(union(*_day_parts(select(literal(submission_id)))))}
     if not days:
         return 0
     now = utcnow()

@@ -26,6 +26,10 @@ SUMMARISED = {
     "criteria": services.criteria_below_pass,
     "agreement": services.reviewer_agreement,
     "turnaround": lambda actor, filters, **kw: services.review_turnaround(actor, filters, now=NOW, **kw),
+    "load": lambda actor, filters, **kw: services.reviewer_load(actor, filters, now=NOW, **kw),
+    "spread": lambda actor, filters, **kw: services.load_distribution(actor, filters, now=NOW, **kw),
+    "impact": services.impact_by_credential,
+    "measures": services.impact_by_measure,
 }
 
 
