@@ -40,7 +40,8 @@ def _p95(samples: list[float]) -> float:
     return ordered[max(0, int(round(0.95 * len(ordered))) - 1)]
 
 
-def time_dashboards(url: str, repeats: int, queries: dict[str, str]) -> list[tuple[str, str, float, float, int]]:
+def time_dashboards(url: str, repeats: int, queries: dict[str, str],
+                    dashboards: tuple[str, ...] = DASHBOARDS) -> list[tuple[str, str, float, float, int]]:
     os.environ["DATABASE_URL"] = url
     from sqlalchemy import select
 
@@ -57,7 +58,7 @@ def time_dashboards(url: str, repeats: int, queries: dict[str, str]) -> list[tup
         lead = db.session.scalar(select(User).where(User.email == LEAD))
         lead_id = lead.id
     for label, query in queries.items():
-        for name in DASHBOARDS:
+        for name in dashboards:
             with app.app_context():
                 client = app.test_client(user=db.session.get(User, lead_id))
                 samples = []
@@ -74,7 +75,16 @@ def time_dashboards(url: str, repeats: int, queries: dict[str, str]) -> list[tup
     return results
 
 
-def time_summaries(url: str, repeats: int, live_repeats: int) -> None:
+def _figures(services) -> dict:
+    """Every summary-backed figure by name (each takes ``live=True`` for the live reference)."""
+    return {"criteria below pass": services.criteria_below_pass, "peer agreement": services.reviewer_agreement,
+            "review turnaround": services.review_turnaround, "outcomes": services.credential_outcomes,
+            "attempts to pass": services.attempts_to_pass, "stacks": services.stack_progress,
+            "participation by school": services.school_participation}
+
+
+def time_summaries(url: str, repeats: int, live_repeats: int, only: list[str] | None = None,
+                   school_id: int | None = None, refresh: bool = True) -> None:
     """Refresh times (one day incremental) and each summary-backed figure read from the summaries,
     by default window, all time and one school, p95 over ``repeats``; once live for comparison."""
     os.environ["DATABASE_URL"] = url
@@ -98,19 +108,21 @@ def time_summaries(url: str, repeats: int, live_repeats: int) -> None:
             db.session.commit()
             print(f"full refresh: {time.perf_counter() - started:.1f} s", flush=True)
         lead = db.session.scalar(select(User).where(User.email == LEAD))
-        day = utcnow().date() - timedelta(days=1)
-        db.session.add(AnalyticsDirtyDay(day=day))
-        db.session.commit()
-        started = time.perf_counter()
-        result = refresh_summaries()
-        db.session.commit()
-        print(f"incremental refresh ({result.days} day(s)): {(time.perf_counter() - started) * 1000:.0f} ms", flush=True)
-        school = db.session.scalar(select(School.id).where(School.organization_id == lead.organization_id).limit(1))
+        if refresh:
+            day = utcnow().date() - timedelta(days=1)
+            db.session.add(AnalyticsDirtyDay(day=day))
+            db.session.commit()
+            started = time.perf_counter()
+            result = refresh_summaries()
+            db.session.commit()
+            print(f"incremental refresh ({result.days} day(s)): {(time.perf_counter() - started) * 1000:.0f} ms",
+                  flush=True)
+        school = school_id or db.session.scalar(
+            select(School.id).where(School.organization_id == lead.organization_id).limit(1))
         windows = {"last 12 months": services.Filters.default(), "all time": services.Filters(),
                    "last 12 months, one school": services.Filters(**{**services.Filters.default().__dict__,
                                                                       "school_id": school})}
-        figures = {"criteria below pass": services.criteria_below_pass, "peer agreement": services.reviewer_agreement,
-                   "review turnaround": services.review_turnaround}
+        figures = {name: figure for name, figure in _figures(services).items() if not only or name in only}
         print("| window | figure | summaries median ms | summaries p95 ms | live ms |")
         print("|---|---|---:|---:|---:|", flush=True)
         for label, filters in windows.items():
@@ -142,6 +154,13 @@ def main() -> None:
     parser.add_argument("--summaries", action="store_true",
                         help="time the refresh and the summary-backed figures (and each once live) instead of the pages")
     parser.add_argument("--no-live", action="store_true", help="with --summaries: skip the live comparison")
+    parser.add_argument("--figures", help="with --summaries: a comma-separated list of the figures to time "
+                                          "(default: all; names as printed)")
+    parser.add_argument("--school", type=int, help="with --summaries: the school id of the one-school window "
+                                                   "(default: the organization's first school); for the pages: "
+                                                   "time each period with this school as well")
+    parser.add_argument("--dashboards", help="a comma-separated list of the dashboards to time (default: all)")
+    parser.add_argument("--no-refresh", action="store_true", help="with --summaries: skip the incremental refresh")
     args = parser.parse_args()
 
     server = None
@@ -158,14 +177,19 @@ def main() -> None:
         print(f"generated in {time.monotonic() - started:.0f} s", file=sys.stderr)
     try:
         if args.summaries:
-            time_summaries(url, args.repeats, 0 if args.no_live else 1)
+            only = [name.strip() for name in args.figures.split(",")] if args.figures else None
+            time_summaries(url, args.repeats, 0 if args.no_live else 1, only, args.school, not args.no_refresh)
             return
         queries = {"last 12 months (default)": "", "all time": "?start=&end="}
+        if args.school:
+            queries = {f"{label}, school {args.school}": f"{query or '?'}{'&' if query else ''}school_id={args.school}"
+                       for label, query in queries.items()} | queries
         if args.period != "both":
             queries = dict([list(queries.items())[0 if args.period == "default" else 1]])
         print("| period | dashboard | median ms | p95 ms | status |")
         print("|---|---|---:|---:|---:|", flush=True)
-        time_dashboards(url, args.repeats, queries)
+        time_dashboards(url, args.repeats, queries,
+                        tuple(args.dashboards.split(",")) if args.dashboards else DASHBOARDS)
     finally:
         if server is not None:
             server.stop()

@@ -17,8 +17,10 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.credentials.models import Award
 from app.db import Base, UTCDateTime, utcnow
 from app.evidence.models import Submission
+from app.learning.models import Enrollment
 from app.reviewers.models import Assignment, Review
 
 
@@ -121,12 +123,102 @@ class ImpactFact(Base):
     students: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class OutcomeDay(Base):
+    """Per credential and day: attempts submitted that day (of them attempt 1 decided, attempt 1
+    passed, passed) and enrolments started that day (of them never submitted an attempt). A
+    teacher passes a credential at most once and has one attempt 1, so these counts are teachers."""
+
+    __tablename__ = "analytics_outcome_day"
+
+    credential_id: Mapped[int] = mapped_column(ForeignKey("credential.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
+    submissions: Mapped[int] = mapped_column(Integer, default=0)
+    first_decided: Mapped[int] = mapped_column(Integer, default=0)
+    first_passed: Mapped[int] = mapped_column(Integer, default=0)
+    passed: Mapped[int] = mapped_column(Integer, default=0)
+    enrollments: Mapped[int] = mapped_column(Integer, default=0)
+    never_submitted: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AttemptDay(Base):
+    """Attempts per credential and day submitted, with the days of the same teacher's previous
+    attempts (``kind`` "submitted": every submitted attempt, ``prev1`` the one before; "decided":
+    decided attempts only, ``prev1``..``prev3`` the three decided before, ``passed`` 1 for a pass).
+    A teacher counts once in a window for her first attempt in it, the one whose ``prev1`` is
+    before the window (or none); a pass needed 1 + (previous decided attempts in the window)."""
+
+    __tablename__ = "analytics_attempt_day"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    credential_id: Mapped[int] = mapped_column(ForeignKey("credential.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date, index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    passed: Mapped[int] = mapped_column(Integer, default=0)
+    prev1: Mapped[date | None] = mapped_column(Date)
+    prev2: Mapped[date | None] = mapped_column(Date)
+    prev3: Mapped[date | None] = mapped_column(Date)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AwardDay(Base):
+    """Each award not revoked: its credential, day issued and days from the enrolment's start (exact)."""
+
+    __tablename__ = "analytics_award_day"
+
+    award_id: Mapped[int] = mapped_column(ForeignKey("award.id", ondelete="CASCADE"), primary_key=True)
+    credential_id: Mapped[int] = mapped_column(ForeignKey("credential.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date, index=True)
+    days_to_award: Mapped[float] = mapped_column(Float)
+
+
+class StackDay(Base):
+    """Per stack and day: teachers' component enrolments started ("started") and component awards
+    issued ("earned"), each with the day of the same teacher's previous one in that stack
+    (``prev1``: she counts once in a window, for her first in it), and stack awards ("awarded")."""
+
+    __tablename__ = "analytics_stack_day"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stack_id: Mapped[int] = mapped_column(ForeignKey("credential.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date, index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    prev1: Mapped[date | None] = mapped_column(Date)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SchoolDay(Base):
+    """Per school of the teacher, issuing organization and day: her microcredential enrolments
+    started ("started") and awards issued ("earning"), with the day of her previous one from that
+    issuer (``prev1``: she counts once in a window, for her first in it). Active teachers only."""
+
+    __tablename__ = "analytics_school_day"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id", ondelete="CASCADE"))
+    issuer_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date, index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    prev1: Mapped[date | None] = mapped_column(Date)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+Index("ix_analytics_school_day_issuer_day", SchoolDay.issuer_id, SchoolDay.day)
+Index("ix_analytics_stack_day_stack_day", StackDay.stack_id, StackDay.day)
+Index("ix_analytics_attempt_day_credential_day", AttemptDay.credential_id, AttemptDay.day)
+Index("ix_analytics_award_day_credential_day", AwardDay.credential_id, AwardDay.day)
+
+
 # What a refresh looks rows up by (declared here: the analytics own these access paths).
 Index("ix_review_submitted_at", Review.submitted_at)
 Index("ix_review_updated_at", Review.updated_at)
 Index("ix_assignment_assigned_at", Assignment.assigned_at)
 Index("ix_assignment_updated_at", Assignment.updated_at)
 Index("ix_submission_updated_at", Submission.updated_at)
+Index("ix_enrollment_updated_at", Enrollment.updated_at)
+# What a journey rebuild of some days looks rows up by.
+Index("ix_submission_submitted_at", Submission.submitted_at)
+Index("ix_enrollment_started_at", Enrollment.started_at)
+Index("ix_award_issued_at", Award.issued_at)
 
-__all__ = ["AnalyticsDirtyDay", "AnalyticsRefresh", "AssignmentDay", "CriterionDay", "ImpactFact", "ReviewerDay",
-           "TurnaroundDay"]
+__all__ = ["AnalyticsDirtyDay", "AnalyticsRefresh", "AssignmentDay", "AttemptDay", "AwardDay", "CriterionDay",
+           "ImpactFact", "OutcomeDay", "ReviewerDay", "SchoolDay", "StackDay", "TurnaroundDay"]

@@ -29,6 +29,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, tru
 from sqlalchemy.orm import aliased
 
 from app.accounts.models import Role, School, User, UserRole
+from app.analytics import journeys
 from app.analytics.activity import (
     impact_facts,
     median_of_counts,
@@ -278,12 +279,17 @@ def _attempts_per_teacher(scope: Scope):
     )
 
 
-def credential_outcomes(actor: User, filters: Filters) -> Table:
+def credential_outcomes(actor: User, filters: Filters, *, live: bool = False) -> Table:
     """Per microcredential: enrolments, drop-off (started, never submitted), attempts
     submitted, first-attempt and eventual pass rates, and median days from the
-    start of the enrolment to the award. Four queries."""
+    start of the enrolment to the award. Four queries (from the summaries unless
+    ``live`` or a school is chosen)."""
     scope = _scope(actor, filters)
     credentials = _credentials_in_scope(scope)
+    if _summarised(scope, live):
+        counts = journeys.outcome_counts(scope)
+        days = {row.key: row for row in db.session.execute(journeys.days_to_award(scope))}
+        return _outcomes_table(credentials, counts, counts, days)
 
     per = _attempts_per_teacher(scope)
     outcomes = {
@@ -322,20 +328,28 @@ def credential_outcomes(actor: User, filters: Filters) -> Table:
     }
 
     days = {row.key: row for row in db.session.execute(_days_to_award(scope))}
+    return _outcomes_table(credentials, {k: r._mapping for k, r in outcomes.items()},
+                           {k: r._mapping for k, r in enrolments.items()}, days)
 
+
+def _outcomes_table(credentials: list[tuple[int, str]], outcomes: dict, enrolments: dict, days: dict) -> Table:
+    """The outcomes table from per-credential counts (``outcomes``: attempts and teachers;
+    ``enrolments``: enrolments and never submitted; ``days``: awards and their median)."""
     rows = []
     for credential_id, name in credentials:
         o, e, d = outcomes.get(credential_id), enrolments.get(credential_id), days.get(credential_id)
+        e = e if e and e.get("enrollments") else None
+        o = o if o and o.get("teachers") else None
         rows.append({
             "credential_id": credential_id,
             "credential": name,
-            "enrollments": e.enrollments if e else 0,
-            "never_submitted": e.never_submitted if e else 0,
-            "drop_off": _share(e.never_submitted, e.enrollments) if e else None,
-            "submissions": o.submissions if o else 0,
-            "teachers": o.teachers if o else 0,
-            "first_attempt_pass": _share(o.first_passed, o.first_decided) if o else None,
-            "eventual_pass": _share(o.passed, o.decided) if o else None,
+            "enrollments": e["enrollments"] if e else 0,
+            "never_submitted": e["never_submitted"] if e else 0,
+            "drop_off": _share(e["never_submitted"], e["enrollments"]) if e else None,
+            "submissions": o["submissions"] if o else 0,
+            "teachers": o["teachers"] if o else 0,
+            "first_attempt_pass": _share(o["first_passed"], o["first_decided"]) if o else None,
+            "eventual_pass": _share(o["passed"], o["decided"]) if o else None,
             "awards": d.n if d else 0,
             "median_days_to_award": d.median if d else None,
         })
@@ -370,15 +384,19 @@ def _days_to_award(scope: Scope) -> Select:
     return percentiles(values, {"median": 0.5}, keys=["key"])
 
 
-def attempts_to_pass(actor: User, filters: Filters) -> Table:
-    """How many decided attempts the teachers who passed needed: 1, 2, 3, 4 or more. One query."""
+def attempts_to_pass(actor: User, filters: Filters, *, live: bool = False) -> Table:
+    """How many decided attempts the teachers who passed needed: 1, 2, 3, 4 or more. One query
+    (from the summaries unless ``live`` or a school is chosen)."""
     scope = _scope(actor, filters)
-    per = _attempts_per_teacher(scope)
-    bucket = case((per.c.decided_attempts >= 4, 4), else_=per.c.decided_attempts).label("attempts")
-    result = db.session.execute(
-        select(bucket, func.count().label("teachers")).where(per.c.passed == 1).group_by(bucket).order_by(bucket)
-    ).all()
-    counts = {row.attempts: row.teachers for row in result}
+    if _summarised(scope, live):
+        counts = journeys.attempts_to_pass_counts(scope)
+    else:
+        per = _attempts_per_teacher(scope)
+        bucket = case((per.c.decided_attempts >= 4, 4), else_=per.c.decided_attempts).label("attempts")
+        result = db.session.execute(
+            select(bucket, func.count().label("teachers")).where(per.c.passed == 1).group_by(bucket).order_by(bucket)
+        ).all()
+        counts = {row.attempts: row.teachers for row in result}
     total = sum(counts.values())
     rows = [
         {"attempts": "4 or more" if n == 4 else str(n), "teachers": counts.get(n, 0), "share": _share(counts.get(n, 0), total)}
@@ -455,10 +473,14 @@ def _criteria_table(result) -> Table:
     )
 
 
-def stack_progress(actor: User, filters: Filters) -> Table:
-    """Per stack: teachers who started a component, who earned at least one, and the stack's awards. Three queries."""
+def stack_progress(actor: User, filters: Filters, *, live: bool = False) -> Table:
+    """Per stack: teachers who started a component, who earned at least one, and the stack's awards.
+    Three queries live (``live`` or a school chosen), one from the summaries."""
     scope = _scope(actor, filters, kind=CredentialKind.STACK)
     stacks = _credentials_in_scope(scope)
+    if _summarised(scope, live):
+        counts = journeys.stack_counts(scope)
+        return _stacks_table(stacks, counts["started"], counts["earned"], counts["awarded"])
     stack_ids = scope.credentials()
     started = {
         row.stack_id: row.teachers
@@ -489,6 +511,10 @@ def stack_progress(actor: User, filters: Filters) -> Table:
             .group_by(Award.credential_id)
         )
     }
+    return _stacks_table(stacks, started, earned_one, awarded)
+
+
+def _stacks_table(stacks: list[tuple[int, str]], started: dict, earned_one: dict, awarded: dict) -> Table:
     rows = [{
         "credential_id": cid, "stack": name, "started": started.get(cid, 0), "earned_component": earned_one.get(cid, 0),
         "awards": awarded.get(cid, 0), "completion": _share(awarded.get(cid, 0), started.get(cid, 0)),
@@ -854,9 +880,10 @@ def impact_by_measure(actor: User, filters: Filters, *, live: bool = False) -> T
 # --- equity and coverage -------------------------------------------------------------------
 
 
-def school_participation(actor: User, filters: Filters) -> Table:
+def school_participation(actor: User, filters: Filters, *, live: bool = False) -> Table:
     """Per school, lowest share earning first: teachers, who has started, who is earning,
-    who has not started. Two queries (the page and the count)."""
+    who has not started. Two queries (the page and the count); from the summaries unless
+    ``live`` or a framework or credential is chosen."""
     scope = _scope(actor, filters)
     teacher = UserRole.role == Role.TEACHER
     # Distinct people joined (not IN inside CASE: a large IN list is rescanned per row when it
@@ -874,23 +901,41 @@ def school_participation(actor: User, filters: Filters) -> Table:
         .group_by(Award.recipient_id)
         .subquery("earning")
     )
-    teachers = func.count(User.id)
-    n_started = func.count(started.c.user_id)
-    n_earning = func.count(earning.c.user_id)
     schools = select(School.id).where(School.organization_id == scope.organization_id)
     if filters.school_id:
         schools = schools.where(School.id == filters.school_id)
-    query = (
-        select(School.id, School.name, teachers.label("teachers"), n_started.label("started"),
-               n_earning.label("earning"), func.count().over().label("schools"))
-        .join(User, and_(User.school_id == School.id, User.active.is_(True)))
-        .join(UserRole, and_(UserRole.user_id == User.id, teacher))
-        .outerjoin(started, started.c.user_id == User.id)
-        .outerjoin(earning, earning.c.user_id == User.id)
-        .where(School.id.in_(schools))
-        .group_by(School.id, School.name)
-        .order_by((n_earning * 1.0 / teachers), School.name)
-    )
+    if not live and not filters.framework_id and not filters.credential_id and summary_status().full_refreshed:
+        # From the summaries: every microcredential of the organization (a framework or a credential
+        # chosen reads live), the teachers counted now.
+        counts = journeys.school_counts(scope, schools).subquery("counts")
+        staff = (select(User.school_id.label("school_id"), func.count(User.id).label("teachers"))
+                 .join(UserRole, and_(UserRole.user_id == User.id, teacher))
+                 .where(User.active.is_(True), User.school_id.in_(schools)).group_by(User.school_id)
+                 .subquery("staff"))
+        teachers = staff.c.teachers
+        n_started, n_earning = func.coalesce(counts.c.started, 0), func.coalesce(counts.c.earning, 0)
+        query = (
+            select(School.id, School.name, teachers.label("teachers"), n_started.label("started"),
+                   n_earning.label("earning"), func.count().over().label("schools"))
+            .join(staff, staff.c.school_id == School.id)
+            .outerjoin(counts, counts.c.school_id == School.id)
+            .where(School.id.in_(schools))
+        )
+    else:
+        teachers = func.count(User.id)
+        n_started = func.count(started.c.user_id)
+        n_earning = func.count(earning.c.user_id)
+        query = (
+            select(School.id, School.name, teachers.label("teachers"), n_started.label("started"),
+                   n_earning.label("earning"), func.count().over().label("schools"))
+            .join(User, and_(User.school_id == School.id, User.active.is_(True)))
+            .join(UserRole, and_(UserRole.user_id == User.id, teacher))
+            .outerjoin(started, started.c.user_id == User.id)
+            .outerjoin(earning, earning.c.user_id == User.id)
+            .where(School.id.in_(schools))
+            .group_by(School.id, School.name)
+        )
+    query = query.order_by((n_earning * 1.0 / teachers), School.name)
     page = max(filters.page, 1)
     result = db.session.execute(query.limit(SCHOOLS_PER_PAGE).offset((page - 1) * SCHOOLS_PER_PAGE)).all()
     total = result[0].schools if result else db.session.scalar(

@@ -26,6 +26,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
 
+from app.analytics.journeys import JOURNEY_SUMMARIES, journey_changed_days, journey_days_of_submissions
 from app.analytics.models import (
     AnalyticsDirtyDay,
     AnalyticsRefresh,
@@ -273,6 +274,7 @@ SUMMARIES = (
      reviewer_day_rows),
     (ImpactFact, ["measure_id", "credential_id", "day", "teacher_id", "measure", "unit", "higher_is_better", "change",
                   "relative", "students"], impact_fact_rows),
+    *JOURNEY_SUMMARIES,
 )
 
 
@@ -285,7 +287,8 @@ def _as_date(value) -> date:
 
 def _day_parts(submissions: Select) -> list[Select]:
     """The days whose summaries hold something of these submissions: assignments made, the attempt
-    submitted (its classroom measures), reviews submitted."""
+    submitted (its classroom measures), reviews submitted, and the journey days of their teachers
+    (attempts submitted, enrolments started, awards issued)."""
     return [
         select(day_of(Assignment.assigned_at).label("day")).where(Assignment.submission_id.in_(submissions)),
         select(day_of(Submission.submitted_at).label("day"))
@@ -293,20 +296,24 @@ def _day_parts(submissions: Select) -> list[Select]:
         select(day_of(Review.submitted_at).label("day"))
         .join(Assignment, Assignment.id == Review.assignment_id)
         .where(Assignment.submission_id.in_(submissions), Review.submitted_at.is_not(None)),
+        *journey_days_of_submissions(submissions),
     ]
 
 
 def changed_days(since: datetime) -> set[date]:
-    """Days touched by assignments or reviews written since ``since``, and the submission days of
-    attempts written since (submitted or withdrawn: their classroom measures). One query."""
+    """Days touched by assignments or reviews written since ``since``, the submission days of
+    attempts written since (submitted or withdrawn: their classroom measures), and the journey
+    days of teachers whose attempts, enrolments, accounts or awards changed. One query."""
     touched = union(
         select(Assignment.submission_id).where(Assignment.updated_at >= since),
         select(Assignment.submission_id).join(Review, Review.assignment_id == Assignment.id)
         .where(Review.updated_at >= since),
+        # Not rows stamped in the future (imported or generated data): they would be rebuilt every time.
+        select(Submission.id).where(Submission.updated_at >= since, Submission.updated_at <= utcnow()),
     )
     submitted = (select(day_of(Submission.submitted_at).label("day"))
                  .where(Submission.updated_at >= since, Submission.submitted_at.is_not(None)))
-    days = union(*_day_parts(select(touched.subquery().c[0])), submitted)
+    days = union(*_day_parts(select(touched.subquery().c[0])), submitted, *journey_changed_days(since))
     return {_as_date(day) for day in db.session.scalars(days)}
 
 

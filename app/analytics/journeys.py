@@ -1,0 +1,317 @@
+"""The teachers' journeys from the summaries: outcomes per credential and attempts to pass.
+
+Three per-day tables (``models.py``: ``OutcomeDay``, ``AttemptDay``, ``AwardDay``) are built here
+in set-based SQL and registered in ``summaries.SUMMARIES``; the readers below give the numbers the
+live queries in ``services.py`` give, for any window of days:
+
+- additive counts per credential and day (attempts submitted, attempt 1 decided or passed, passes,
+  enrolments started and never submitted): a window is a sum;
+- teachers with an attempt (or a decided attempt) in the window: each attempt carries the day of
+  the same teacher's previous one (``lag`` over her attempts in time order), so a teacher counts
+  once, for her first attempt in the window: the one whose previous attempt falls before it;
+- decided attempts before a pass: the days of the three decided attempts before it, so the
+  attempts the pass needed in a window are 1 plus those on or after the window's first day
+  (a pass is a teacher's last attempt at a credential: nobody resubmits after passing);
+- days from the enrolment's start to the award, exact, one row per award (the values hardly
+  repeat, so counts of values would not be smaller): the median is ``percentiles`` over them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Date, ColumnElement, Select, and_, case, cast, func, literal, null, or_, select, union, union_all
+
+from app.analytics.models import AttemptDay, AwardDay, OutcomeDay, SchoolDay, StackDay
+from app.analytics.sql import day_of, days_between, percentiles
+from app.accounts.models import Role, User, UserRole
+from app.credentials.models import Award, Credential, CredentialKind, StackComponent
+from app.evidence.models import Submission, SubmissionStatus
+from app.db import utcnow
+from app.extensions import db
+from app.learning.models import Enrollment
+
+if TYPE_CHECKING:
+    from app.analytics.services import Scope
+
+DECIDED = (SubmissionStatus.PASSED, SubmissionStatus.NOT_YET)
+Ranges = list[tuple]
+
+
+def _in_ranges(column, ranges: Ranges | None) -> list[ColumnElement]:
+    from app.analytics.summaries import _during
+
+    return _during(column, ranges)
+
+
+# --- building -------------------------------------------------------------------------------
+
+
+def outcome_day_rows(ranges: Ranges | None) -> Select:
+    """Attempts per credential and day submitted, and enrolments per credential and day started."""
+    decided = Submission.status.in_(DECIDED)
+    first = Submission.attempt == 1
+    passed = Submission.status == SubmissionStatus.PASSED
+    attempts = (
+        select(
+            Submission.credential_id.label("credential_id"), day_of(Submission.submitted_at).label("day"),
+            func.count().label("submissions"),
+            func.sum(case((and_(first, decided), 1), else_=0)).label("first_decided"),
+            func.sum(case((and_(first, passed), 1), else_=0)).label("first_passed"),
+            func.sum(case((passed, 1), else_=0)).label("passed"),
+            literal(0).label("enrollments"), literal(0).label("never_submitted"),
+        )
+        .where(Submission.submitted_at.is_not(None), *_in_ranges(Submission.submitted_at, ranges))
+        .group_by(Submission.credential_id, day_of(Submission.submitted_at))
+    )
+    ever_submitted = (
+        select(Submission.id)
+        .where(Submission.teacher_id == Enrollment.user_id, Submission.credential_id == Enrollment.credential_id,
+               Submission.submitted_at.is_not(None))
+        .exists()
+    )
+    enrolments = (
+        select(
+            Enrollment.credential_id.label("credential_id"), day_of(Enrollment.started_at).label("day"),
+            literal(0).label("submissions"), literal(0).label("first_decided"), literal(0).label("first_passed"),
+            literal(0).label("passed"), func.count().label("enrollments"),
+            func.sum(case((~ever_submitted, 1), else_=0)).label("never_submitted"),
+        )
+        .where(*_in_ranges(Enrollment.started_at, ranges))
+        .group_by(Enrollment.credential_id, day_of(Enrollment.started_at))
+    )
+    both = union_all(attempts, enrolments).subquery("both")
+    return select(
+        both.c.credential_id, both.c.day, func.sum(both.c.submissions), func.sum(both.c.first_decided),
+        func.sum(both.c.first_passed), func.sum(both.c.passed), func.sum(both.c.enrollments),
+        func.sum(both.c.never_submitted),
+    ).group_by(both.c.credential_id, both.c.day)
+
+
+def _attempts_with_previous(kind: str, ranges: Ranges | None) -> Select:
+    """Attempts (all submitted, or decided only) with the days of the teacher's previous ones at the
+    same credential. The previous days are computed over all her attempts, so a rebuild of some days
+    reads every attempt of the teachers who submitted on them."""
+    day = day_of(Submission.submitted_at)
+    conditions = [Submission.submitted_at.is_not(None)]
+    if kind == "decided":
+        conditions.append(Submission.status.in_(DECIDED))
+    if ranges is not None:
+        on_days = select(Submission.teacher_id).where(*conditions, *_in_ranges(Submission.submitted_at, ranges))
+        conditions.append(Submission.teacher_id.in_(on_days))
+    order = dict(partition_by=[Submission.teacher_id, Submission.credential_id],
+                 order_by=[Submission.submitted_at, Submission.id])
+    depth = 3 if kind == "decided" else 1
+    previous = [func.lag(day, k).over(**order).label(f"prev{k}") for k in range(1, depth + 1)]
+    previous += [cast(null(), Date).label(f"prev{k}") for k in range(depth + 1, 4)]
+    passed = case((Submission.status == SubmissionStatus.PASSED, 1), else_=0) if kind == "decided" else literal(0)
+    attempts = (
+        select(Submission.credential_id.label("credential_id"), day.label("day"),
+               Submission.submitted_at.label("submitted_at"), passed.label("passed"), *previous)
+        .where(*conditions)
+        .subquery("attempts")
+    )
+    a = attempts.c
+    return (
+        select(a.credential_id, a.day, literal(kind), a.passed, a.prev1, a.prev2, a.prev3, func.count())
+        .where(*_in_ranges(a.submitted_at, ranges))
+        .group_by(a.credential_id, a.day, a.passed, a.prev1, a.prev2, a.prev3)
+    )
+
+
+def attempt_day_rows(ranges: Ranges | None) -> Select:
+    return union_all(_attempts_with_previous("submitted", ranges), _attempts_with_previous("decided", ranges))
+
+
+def award_day_rows(ranges: Ranges | None) -> Select:
+    """Each award not revoked with its credential, day issued and days from the enrolment's start."""
+    return (
+        select(Award.id, Award.credential_id, day_of(Award.issued_at), days_between(Award.issued_at, Enrollment.started_at))
+        .join(Enrollment, and_(Enrollment.user_id == Award.recipient_id, Enrollment.credential_id == Award.credential_id))
+        .where(Award.revoked_at.is_(None), *_in_ranges(Award.issued_at, ranges))
+    )
+
+
+def _with_previous(kind: str, keys: list, person, moment, row_id, joined: Callable[[Select], Select],
+                   conditions: list, ranges: Ranges | None) -> Select:
+    """Events (enrolments or awards) per ``keys`` and day, with the day of the same person's previous
+    one under the same keys. The previous days are computed over all her events, so a rebuild of some
+    days reads every event of the people with one on those days."""
+    day = day_of(moment)
+    if ranges is not None:
+        on_days = joined(select(person)).where(*conditions, *_in_ranges(moment, ranges))
+        conditions = [*conditions, person.in_(on_days)]
+    previous = func.lag(day, 1).over(partition_by=[person, *keys], order_by=[moment, row_id])
+    events = joined(select(*keys, day.label("day"), moment.label("moment"), previous.label("prev1"))).where(
+        *conditions).subquery("events")
+    e = events.c
+    grouped = [e[key.name] for key in keys]
+    return (select(*grouped, e.day, literal(kind), e.prev1, func.count())
+            .where(*_in_ranges(e.moment, ranges)).group_by(*grouped, e.day, e.prev1))
+
+
+def stack_day_rows(ranges: Ranges | None) -> Select:
+    keys = [StackComponent.stack_id.label("stack_id")]
+
+    def components(credential):
+        return lambda query: query.join(StackComponent, StackComponent.component_id == credential)
+
+    started = _with_previous("started", keys, Enrollment.user_id, Enrollment.started_at, Enrollment.id,
+                             components(Enrollment.credential_id), [], ranges)
+    earned = _with_previous("earned", keys, Award.recipient_id, Award.issued_at, Award.id,
+                            components(Award.credential_id), [Award.revoked_at.is_(None)], ranges)
+    awarded = (
+        select(Award.credential_id, day_of(Award.issued_at), literal("awarded"), cast(null(), Date), func.count())
+        .where(Award.credential_id.in_(select(StackComponent.stack_id)), Award.revoked_at.is_(None),
+               *_in_ranges(Award.issued_at, ranges))
+        .group_by(Award.credential_id, day_of(Award.issued_at))
+    )
+    return union_all(started, earned, awarded)
+
+
+def school_day_rows(ranges: Ranges | None) -> Select:
+    """Active teachers' microcredential enrolments and awards per school, issuer and day."""
+    keys = [User.school_id.label("school_id"), Credential.issuer_id.label("issuer_id")]
+    teachers = select(UserRole.user_id).where(UserRole.role == Role.TEACHER)
+
+    def of_teachers(person, credential, conditions):
+        def joined(query):
+            return (query.join(Credential, Credential.id == credential).join(User, User.id == person))
+        return joined, [User.active.is_(True), User.school_id.is_not(None), person.in_(teachers),
+                        Credential.kind == CredentialKind.MICRO, *conditions]
+
+    started = _with_previous("started", keys, Enrollment.user_id, Enrollment.started_at, Enrollment.id,
+                             *of_teachers(Enrollment.user_id, Enrollment.credential_id, []), ranges)
+    earning = _with_previous("earning", keys, Award.recipient_id, Award.issued_at, Award.id,
+                             *of_teachers(Award.recipient_id, Award.credential_id, [Award.revoked_at.is_(None)]),
+                             ranges)
+    return union_all(started, earning)
+
+
+JOURNEY_SUMMARIES = (
+    (OutcomeDay, ["credential_id", "day", "submissions", "first_decided", "first_passed", "passed", "enrollments",
+                  "never_submitted"], outcome_day_rows),
+    (AttemptDay, ["credential_id", "day", "kind", "passed", "prev1", "prev2", "prev3", "n"], attempt_day_rows),
+    (AwardDay, ["award_id", "credential_id", "day", "days_to_award"], award_day_rows),
+    (StackDay, ["stack_id", "day", "kind", "prev1", "n"], stack_day_rows),
+    (SchoolDay, ["school_id", "issuer_id", "day", "kind", "prev1", "n"], school_day_rows),
+)
+
+
+def journey_days_of_submissions(submissions: Select) -> list[Select]:
+    """The days whose journey rows hold something of these submissions' teachers: the days each of
+    her attempts at the credential was submitted (a later attempt's row holds the earlier ones' days),
+    the day her enrolment started and the days her awards were issued."""
+    teachers = select(Submission.teacher_id).where(Submission.id.in_(submissions))
+    return [
+        select(day_of(Submission.submitted_at).label("day"))
+        .where(Submission.teacher_id.in_(teachers), Submission.submitted_at.is_not(None)),
+        select(day_of(Enrollment.started_at).label("day")).where(Enrollment.user_id.in_(teachers)),
+        select(day_of(Award.issued_at).label("day")).where(Award.recipient_id.in_(teachers)),
+    ]
+
+
+def journey_changed_days(since) -> list[Select]:
+    """The days of enrolments and awards of teachers whose enrolments or accounts (school, active)
+    were written, or who were awarded or had an award revoked, since ``since``."""
+    teachers = union(
+        select(Enrollment.user_id).where(Enrollment.updated_at >= since, Enrollment.updated_at <= utcnow()),
+        select(Award.recipient_id).where(or_(Award.issued_at >= since, Award.revoked_at >= since)),
+        select(User.id).where(User.updated_at >= since),
+    ).subquery("changed_teachers")
+    return [
+        select(day_of(Enrollment.started_at).label("day")).where(Enrollment.user_id.in_(select(teachers.c[0]))),
+        select(day_of(Award.issued_at).label("day")).where(Award.recipient_id.in_(select(teachers.c[0]))),
+    ]
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def outcome_counts(scope: Scope) -> dict[int, dict[str, int]]:
+    """Per credential: the counts ``credential_outcomes`` shows, for the scope's window. Two queries."""
+    counts: dict[int, dict[str, int]] = {}
+    for row in db.session.execute(
+        select(OutcomeDay.credential_id, func.sum(OutcomeDay.submissions).label("submissions"),
+               func.sum(OutcomeDay.first_decided).label("first_decided"),
+               func.sum(OutcomeDay.first_passed).label("first_passed"), func.sum(OutcomeDay.passed).label("passed"),
+               func.sum(OutcomeDay.enrollments).label("enrollments"),
+               func.sum(OutcomeDay.never_submitted).label("never_submitted"))
+        .where(OutcomeDay.credential_id.in_(scope.credentials()), *scope.on_days(OutcomeDay.day))
+        .group_by(OutcomeDay.credential_id)
+    ):
+        counts[row.credential_id] = {**row._mapping, "teachers": 0, "decided": 0}
+    first = _first(AttemptDay.prev1, scope)
+    for row in db.session.execute(
+        select(AttemptDay.credential_id,
+               func.sum(case((AttemptDay.kind == "submitted", AttemptDay.n), else_=0)).label("teachers"),
+               func.sum(case((AttemptDay.kind == "decided", AttemptDay.n), else_=0)).label("decided"))
+        .where(AttemptDay.credential_id.in_(scope.credentials()), *scope.on_days(AttemptDay.day), first)
+        .group_by(AttemptDay.credential_id)
+    ):
+        counts.setdefault(row.credential_id, {})
+        counts[row.credential_id].update(teachers=row.teachers, decided=row.decided)
+    return counts
+
+
+def days_to_award(scope: Scope) -> Select:
+    """The median days from start to award per credential (``key``, ``median``, ``n``), one row per award."""
+    values = (
+        select(AwardDay.credential_id.label("key"), AwardDay.days_to_award.label("value"))
+        .where(AwardDay.credential_id.in_(scope.credentials()), *scope.on_days(AwardDay.day))
+    )
+    return percentiles(values, {"median": 0.5}, keys=["key"])
+
+
+def _first(prev1, scope: Scope) -> ColumnElement:
+    """The event is the person's first in the window: no previous one, or one before the window."""
+    if scope.filters.start is None:
+        return prev1.is_(None)
+    return or_(prev1.is_(None), prev1 < scope.filters.start)
+
+
+def stack_counts(scope: Scope) -> dict[str, dict[int, int]]:
+    """Per stack, for the window: teachers who started a component ("started"), who earned one
+    ("earned"), and stack awards ("awarded"). One query."""
+    counts: dict[str, dict[int, int]] = {"started": {}, "earned": {}, "awarded": {}}
+    for row in db.session.execute(
+        select(StackDay.stack_id, StackDay.kind, func.sum(StackDay.n).label("n"))
+        .where(StackDay.stack_id.in_(scope.credentials()), *scope.on_days(StackDay.day), _first(StackDay.prev1, scope))
+        .group_by(StackDay.stack_id, StackDay.kind)
+    ):
+        counts[row.kind][row.stack_id] = row.n
+    return counts
+
+
+def school_counts(scope: Scope, schools: Select) -> Select:
+    """Per school (of ``schools``): active teachers who started a microcredential of the reader's
+    organization in the window (``started``) and who earned one (``earning``)."""
+    return (
+        select(SchoolDay.school_id.label("school_id"),
+               func.sum(case((SchoolDay.kind == "started", SchoolDay.n), else_=0)).label("started"),
+               func.sum(case((SchoolDay.kind == "earning", SchoolDay.n), else_=0)).label("earning"))
+        .where(SchoolDay.issuer_id == scope.organization_id, SchoolDay.school_id.in_(schools),
+               *scope.on_days(SchoolDay.day), _first(SchoolDay.prev1, scope))
+        .group_by(SchoolDay.school_id)
+    )
+
+
+def attempts_to_pass_counts(scope: Scope) -> dict[int, int]:
+    """Teachers who passed in the window by decided attempts in it (1, 2, 3, 4 = four or more). One query."""
+    start = scope.filters.start
+    earlier = [AttemptDay.prev1, AttemptDay.prev2, AttemptDay.prev3]
+    in_window = [case(((p >= start) if start is not None else p.is_not(None), 1), else_=0) for p in earlier]
+    bucket = (1 + in_window[0] + in_window[1] + in_window[2]).label("attempts")
+    rows = db.session.execute(
+        select(bucket, func.sum(AttemptDay.n).label("teachers"))
+        .where(AttemptDay.kind == "decided", AttemptDay.passed == 1,
+               AttemptDay.credential_id.in_(scope.credentials()), *scope.on_days(AttemptDay.day))
+        .group_by(bucket)
+    )
+    return {row.attempts: row.teachers for row in rows}
+
+
+__all__ = ["JOURNEY_SUMMARIES", "attempts_to_pass_counts", "days_to_award", "journey_changed_days",
+           "journey_days_of_submissions", "school_counts", "stack_counts",
+           "outcome_counts"]
