@@ -20,7 +20,9 @@ organization. Filters:
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
+from functools import wraps
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -108,6 +110,8 @@ class Table:
     rows: list[dict[str, Any]]
     note: str = ""
     total: int | None = None  # rows in all pages, when the table is paged
+    # Whether the figures come from the summaries (as of their last refresh) or were computed live.
+    summarised: bool = False
 
     def __post_init__(self) -> None:
         # PostgreSQL sums come back as Decimal: plain numbers serialize and format alike everywhere.
@@ -216,11 +220,41 @@ def _scope(actor: User, filters: Filters, kind: CredentialKind | None = Credenti
     return Scope(organization_id=actor.organization_id or -1, filters=filters, credential_kind=kind)
 
 
+# Set by ``_reads_summaries`` while a figure (``@_figure``) runs: whether it read the summaries.
+_used_summaries: ContextVar[bool] = ContextVar("analytics_used_summaries", default=False)
+
+
+def _figure(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Marks the tables a figure function returns with whether it read the summaries (``Table.summarised``),
+    as recorded by ``_reads_summaries``; a nested figure's reads count for its own tables only."""
+
+    @wraps(function)
+    def figure(*args: Any, **kwargs: Any) -> Any:
+        token = _used_summaries.set(False)
+        try:
+            result = function(*args, **kwargs)
+            used = _used_summaries.get()
+        finally:
+            _used_summaries.reset(token)
+        if isinstance(result, tuple):
+            return tuple(replace(table, summarised=used) for table in result)
+        return replace(result, summarised=used)
+
+    return figure
+
+
+def _reads_summaries(use: bool) -> bool:
+    """Records, for ``@_figure``, that the figure reads the summaries when ``use`` is true; returns ``use``."""
+    if use:
+        _used_summaries.set(True)
+    return use
+
+
 def _summarised(scope: Scope, live: bool) -> bool:
     """Whether a figure reads the per-day summaries: not when asked for the live reference, not for
     one school (the live query narrowed to its people is fast: see ``activity.school_first``), not
     before the first full refresh."""
-    return not live and not scope.filters.school_id and summary_status().full_refreshed
+    return _reads_summaries(not live and not scope.filters.school_id and summary_status().full_refreshed)
 
 
 def _school_people(scope: Scope, column, live: bool) -> list[ColumnElement]:
@@ -279,6 +313,7 @@ def _attempts_per_teacher(scope: Scope):
     )
 
 
+@_figure
 def credential_outcomes(actor: User, filters: Filters, *, live: bool = False) -> Table:
     """Per microcredential: enrolments, drop-off (started, never submitted), attempts
     submitted, first-attempt and eventual pass rates, and median days from the
@@ -384,6 +419,7 @@ def _days_to_award(scope: Scope) -> Select:
     return percentiles(values, {"median": 0.5}, keys=["key"])
 
 
+@_figure
 def attempts_to_pass(actor: User, filters: Filters, *, live: bool = False) -> Table:
     """How many decided attempts the teachers who passed needed: 1, 2, 3, 4 or more. One query
     (from the summaries unless ``live`` or a school is chosen)."""
@@ -411,6 +447,7 @@ def attempts_to_pass(actor: User, filters: Filters, *, live: bool = False) -> Ta
     )
 
 
+@_figure
 def criteria_below_pass(actor: User, filters: Filters, *, live: bool = False) -> Table:
     """The rubric criteria most often scored below their pass level (reviews submitted in the window).
     Two queries from the summaries; live (``live=True`` or a school chosen) one, after the school's
@@ -473,6 +510,7 @@ def _criteria_table(result) -> Table:
     )
 
 
+@_figure
 def stack_progress(actor: User, filters: Filters, *, live: bool = False) -> Table:
     """Per stack: teachers who started a component, who earned at least one, and the stack's awards.
     Three queries live (``live`` or a school chosen), one from the summaries."""
@@ -550,6 +588,7 @@ def _overdue(now: datetime) -> ColumnElement:
     )
 
 
+@_figure
 def review_turnaround(actor: User, filters: Filters, *, now: datetime | None = None, live: bool = False) -> Table:
     """Per microcredential: assignments, median and 90th-percentile whole days to complete a review,
     and the overdue rate. Five queries from the summaries (open assignments past due are counted
@@ -643,6 +682,7 @@ def load_distribution(actor: User, filters: Filters, *, now: datetime | None = N
     return _load_tables(actor, filters, now=now, live=live)[1]
 
 
+@_figure
 def _load_tables(actor: User, filters: Filters, *, now: datetime | None = None,
                  live: bool = False) -> tuple[Table, Table]:
     """Load per reviewer and the load spread from one query over the per-reviewer counts of the
@@ -692,6 +732,7 @@ def _load_tables(actor: User, filters: Filters, *, now: datetime | None = None,
     return load, spread_table
 
 
+@_figure
 def reviewer_agreement(actor: User, filters: Filters, *, live: bool = False) -> Table:
     """Agreement between peers scoring the same submission, per criterion: pairs of scores,
     exact agreement (same level) and within one level. Two queries from the summaries; live one,
@@ -747,6 +788,7 @@ def _agreement_table(result) -> Table:
     )
 
 
+@_figure
 def calibration_results(actor: User, filters: Filters) -> Table:
     """Per microcredential: calibration attempts, the share passed, and peers who tried and passed. One query."""
     scope = _scope(actor, filters)
@@ -793,6 +835,7 @@ def _measures(scope: Scope) -> list[ColumnElement]:
     ]
 
 
+@_figure
 def impact_by_credential(actor: User, filters: Filters, *, live: bool = False) -> Table:
     """Per microcredential: measures reported, teachers reporting, the median relative change
     and the shares improved, unchanged and worse. Two queries, over the measure rows of the
@@ -844,6 +887,7 @@ def impact_by_credential(actor: User, filters: Filters, *, live: bool = False) -
     )
 
 
+@_figure
 def impact_by_measure(actor: User, filters: Filters, *, live: bool = False) -> Table:
     """The most reported measures, each in its own unit: how often, median change, share improved.
     Two queries, over the measure rows of the summaries (or the raw rows, as above)."""
@@ -880,6 +924,7 @@ def impact_by_measure(actor: User, filters: Filters, *, live: bool = False) -> T
 # --- equity and coverage -------------------------------------------------------------------
 
 
+@_figure
 def school_participation(actor: User, filters: Filters, *, live: bool = False) -> Table:
     """Per school, lowest share earning first: teachers, who has started, who is earning,
     who has not started. Two queries (the page and the count); from the summaries unless
@@ -904,7 +949,8 @@ def school_participation(actor: User, filters: Filters, *, live: bool = False) -
     schools = select(School.id).where(School.organization_id == scope.organization_id)
     if filters.school_id:
         schools = schools.where(School.id == filters.school_id)
-    if not live and not filters.framework_id and not filters.credential_id and summary_status().full_refreshed:
+    if _reads_summaries(not live and not filters.framework_id and not filters.credential_id
+                        and summary_status().full_refreshed):
         # From the summaries: every microcredential of the organization (a framework or a credential
         # chosen reads live), the teachers counted now.
         counts = journeys.school_counts(scope, schools).subquery("counts")
@@ -956,6 +1002,7 @@ def school_participation(actor: User, filters: Filters, *, live: bool = False) -
     )
 
 
+@_figure
 def competency_coverage(actor: User, filters: Filters, school_ids: list[int]) -> Table:
     """Schools x competencies: teachers of each school holding an award aligned to each
     competency. For the schools given (one page of ``school_participation``). Two queries."""
@@ -1005,10 +1052,19 @@ class Dashboard:
     # How fresh the summary-backed figures are (None until the first refresh; live figures are current).
     refreshed_at: datetime | None = None
     pending_days: int = 0
-    summarised: bool = False
 
     def table(self, key: str) -> Table:
         return next(t for t in self.tables if t.key == key)
+
+    @property
+    def summarised(self) -> bool:
+        """Whether any of its tables comes from the summaries (then "as of" the last refresh applies)."""
+        return any(t.summarised for t in self.tables)
+
+    @property
+    def live_tables(self) -> list[Table]:
+        """The tables computed live for this request (current, whatever the last refresh)."""
+        return [t for t in self.tables if not t.summarised]
 
 
 def credentials_dashboard(actor: User, filters: Filters) -> Dashboard:
@@ -1057,8 +1113,7 @@ def build_dashboard(actor: User, name: str, filters: Filters) -> Dashboard:
         raise NotFound("No such dashboard.")
     board = DASHBOARDS[name](actor, filters)
     status = summary_status()
-    return replace(board, refreshed_at=status.refreshed_at, pending_days=status.pending_days,
-                   summarised=status.full_refreshed and not filters.school_id)
+    return replace(board, refreshed_at=status.refreshed_at, pending_days=status.pending_days)
 
 
 def refresh_analytics(actor: User, *, full: bool = False) -> RefreshResult:

@@ -49,6 +49,8 @@ class TableOut(Schema):
     total = fields.Integer(allow_none=True, metadata={"description": "Rows over all pages, for paged tables"})
     columns = fields.List(fields.Nested(ColumnOut))
     rows = fields.List(fields.Dict(keys=fields.String()))
+    summarised = fields.Boolean(metadata={
+        "description": "Whether this table comes from the summaries (as of refreshed_at) or was computed live"})
 
 
 class DashboardOut(Schema):
@@ -58,7 +60,8 @@ class DashboardOut(Schema):
         "description": "When the summaries were last refreshed (figures as of); null before the first refresh"})
     pending_days = fields.Integer(metadata={"description": "Days changed since, waiting for the next refresh"})
     summarised = fields.Boolean(metadata={
-        "description": "Whether the figures come from the summaries (false: computed live, e.g. for one school)"})
+        "description": "Whether any table comes from the summaries (false: all computed live, e.g. for one "
+                       "school); each table says which it is"})
     tables = fields.List(fields.Nested(TableOut))
 
 

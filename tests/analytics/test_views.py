@@ -164,8 +164,15 @@ def test_the_page_shows_freshness_and_a_lead_can_refresh(app, program, lead_clie
     assert response.status_code == 302 and response.headers["Location"].endswith("/analytics/reviewers")
     html = lead_client.get(f"/analytics/reviewers{ALL_TIME}", follow_redirects=True).get_data(as_text=True)
     assert "Figures as of" in html and "Analytics summaries refreshed (full" in html or "Figures as of" in html
-    school = lead_client.get(f"/analytics/reviewers?school_id={program.schools['Birch'].id}").get_data(as_text=True)
-    assert "computed live for the school chosen" in school
+    # Calibration is never summarised: the note names it, and only it.
+    assert "; computed live: Calibration." in html
+    birch = program.schools["Birch"].id
+    school = lead_client.get(f"/analytics/reviewers?school_id={birch}").get_data(as_text=True)
+    assert "The figures below are computed live for the school chosen (summaries last refreshed" in school
+    # Participation reads the summaries for one school too; the coverage grid is live.
+    equity = lead_client.get(f"/analytics/equity?school_id={birch}").get_data(as_text=True)
+    assert "Figures as of" in equity
+    assert "; computed live for the school chosen: Competency coverage by school." in equity
 
 
 def test_refresh_needs_the_csrf_token(make_app, program):
@@ -189,6 +196,13 @@ def test_api_refreshes_and_reports_freshness(app, program):
     assert response.get_json()["kind"] == "full"
     after = client.get("/api/v1/analytics/reviewers", headers=headers).get_json()
     assert after["refreshed_at"] is not None and after["summarised"] is True
+    assert {t["key"]: t["summarised"] for t in after["tables"]} == {
+        "turnaround": True, "spread": True, "load": True, "agreement": True, "calibration": False}
+    school = client.get(f"/api/v1/analytics/equity?school_id={program.schools['Birch'].id}", headers=headers).get_json()
+    assert school["summarised"] is True
+    assert {t["key"]: t["summarised"] for t in school["tables"]} == {"schools": True, "coverage": False}
+    framework = client.get(f"/api/v1/analytics/equity?framework_id={program.framework.id}", headers=headers).get_json()
+    assert framework["summarised"] is False and not any(t["summarised"] for t in framework["tables"])
     assert client.post("/api/v1/analytics/refresh", json={"colour": 1}, headers=headers).status_code == 422
     teacher = _token(client, program.teachers["t1"].email)
     assert client.post("/api/v1/analytics/refresh", json={}, headers=teacher).status_code == 403
