@@ -22,9 +22,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
-from functools import wraps
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from functools import wraps
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, true
@@ -220,13 +220,13 @@ def _scope(actor: User, filters: Filters, kind: CredentialKind | None = Credenti
     return Scope(organization_id=actor.organization_id or -1, filters=filters, credential_kind=kind)
 
 
-# Set by ``_reads_summaries`` while a figure (``@_figure``) runs: whether it read the summaries.
+# Set by ``_use_summaries`` while a figure (``@_figure``) runs: whether it read the summaries.
 _used_summaries: ContextVar[bool] = ContextVar("analytics_used_summaries", default=False)
 
 
 def _figure(function: Callable[..., Any]) -> Callable[..., Any]:
     """Marks the tables a figure function returns with whether it read the summaries (``Table.summarised``),
-    as recorded by ``_reads_summaries``; a nested figure's reads count for its own tables only."""
+    as recorded by ``_use_summaries``; a nested figure's reads count for its own tables only."""
 
     @wraps(function)
     def figure(*args: Any, **kwargs: Any) -> Any:
@@ -243,18 +243,20 @@ def _figure(function: Callable[..., Any]) -> Callable[..., Any]:
     return figure
 
 
-def _reads_summaries(use: bool) -> bool:
-    """Records, for ``@_figure``, that the figure reads the summaries when ``use`` is true; returns ``use``."""
+def _use_summaries(live: bool, *reads_live: object) -> bool:
+    """Whether a figure reads the per-day summaries: not when asked for the live reference, not when
+    any of ``reads_live`` (the filters it answers live) is set, not before the first full refresh.
+    Records the answer for ``@_figure``."""
+    use = not live and not any(reads_live) and summary_status().full_refreshed
     if use:
         _used_summaries.set(True)
     return use
 
 
 def _summarised(scope: Scope, live: bool) -> bool:
-    """Whether a figure reads the per-day summaries: not when asked for the live reference, not for
-    one school (the live query narrowed to its people is fast: see ``activity.school_first``), not
-    before the first full refresh."""
-    return _reads_summaries(not live and not scope.filters.school_id and summary_status().full_refreshed)
+    """``_use_summaries`` for most figures: one school reads live (the live query narrowed to its
+    people is fast: see ``activity.school_first``)."""
+    return _use_summaries(live, scope.filters.school_id)
 
 
 def _school_people(scope: Scope, column, live: bool) -> list[ColumnElement]:
@@ -949,8 +951,7 @@ def school_participation(actor: User, filters: Filters, *, live: bool = False) -
     schools = select(School.id).where(School.organization_id == scope.organization_id)
     if filters.school_id:
         schools = schools.where(School.id == filters.school_id)
-    if _reads_summaries(not live and not filters.framework_id and not filters.credential_id
-                        and summary_status().full_refreshed):
+    if _use_summaries(live, filters.framework_id, filters.credential_id):
         # From the summaries: every microcredential of the organization (a framework or a credential
         # chosen reads live), the teachers counted now.
         counts = journeys.school_counts(scope, schools).subquery("counts")
