@@ -242,7 +242,7 @@ def outcome_counts(scope: Scope) -> dict[int, dict[str, int]]:
         .group_by(OutcomeDay.credential_id)
     ):
         counts[row.credential_id] = {**row._mapping, "teachers": 0, "decided": 0}
-    first = _first(AttemptDay.prev1, scope)
+    first = first_in_window(AttemptDay.prev1, scope)
     for row in db.session.execute(
         select(AttemptDay.credential_id,
                func.sum(case((AttemptDay.kind == "submitted", AttemptDay.n), else_=0)).label("teachers"),
@@ -264,7 +264,7 @@ def days_to_award(scope: Scope) -> Select:
     return percentiles(values, {"median": 0.5}, keys=["key"])
 
 
-def _first(prev1, scope: Scope) -> ColumnElement:
+def first_in_window(prev1, scope: Scope) -> ColumnElement:
     """The event is the person's first in the window: no previous one, or one before the window."""
     if scope.filters.start is None:
         return prev1.is_(None)
@@ -277,7 +277,8 @@ def stack_counts(scope: Scope) -> dict[str, dict[int, int]]:
     counts: dict[str, dict[int, int]] = {"started": {}, "earned": {}, "awarded": {}}
     for row in db.session.execute(
         select(StackDay.stack_id, StackDay.kind, func.sum(StackDay.n).label("n"))
-        .where(StackDay.stack_id.in_(scope.credentials()), *scope.on_days(StackDay.day), _first(StackDay.prev1, scope))
+        .where(StackDay.stack_id.in_(scope.credentials()), *scope.on_days(StackDay.day),
+               first_in_window(StackDay.prev1, scope))
         .group_by(StackDay.stack_id, StackDay.kind)
     ):
         counts[row.kind][row.stack_id] = row.n
@@ -292,7 +293,7 @@ def school_counts(scope: Scope, schools: Select) -> Select:
                func.sum(case((SchoolDay.kind == "started", SchoolDay.n), else_=0)).label("started"),
                func.sum(case((SchoolDay.kind == "earning", SchoolDay.n), else_=0)).label("earning"))
         .where(SchoolDay.issuer_id == scope.organization_id, SchoolDay.school_id.in_(schools),
-               *scope.on_days(SchoolDay.day), _first(SchoolDay.prev1, scope))
+               *scope.on_days(SchoolDay.day), first_in_window(SchoolDay.prev1, scope))
         .group_by(SchoolDay.school_id)
     )
 
@@ -313,5 +314,5 @@ def attempts_to_pass_counts(scope: Scope) -> dict[int, int]:
 
 
 __all__ = ["JOURNEY_SUMMARIES", "attempts_to_pass_counts", "days_to_award", "journey_changed_days",
-           "journey_days_of_submissions", "school_counts", "stack_counts",
+           "first_in_window", "journey_days_of_submissions", "school_counts", "stack_counts",
            "outcome_counts"]

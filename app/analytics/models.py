@@ -106,8 +106,10 @@ class ImpactFact(Base):
     """One classroom measure as the impact figures count it (reported on a submitted, not
     withdrawn attempt, not carried from an earlier one), keyed by the day the attempt was
     submitted: its credential, teacher, measure and unit, the signed change and the change
-    relative to the starting value. The changes rarely repeat within a day, so a histogram
-    would be no smaller: the medians are taken over these rows, exactly."""
+    relative to the starting value. The changes rarely repeat within a day, so the medians are
+    found in two steps: the histograms of ``ImpactDay`` and ``ImpactMeasureDay`` give the bucket
+    that holds the median, and only the rows of that bucket are read from here, by the
+    ``relative_bucket`` and ``change_bucket`` indexes."""
 
     __tablename__ = "analytics_impact_fact"
 
@@ -121,6 +123,56 @@ class ImpactFact(Base):
     change: Mapped[float] = mapped_column(Float)
     relative: Mapped[float | None] = mapped_column(Float)
     students: Mapped[int] = mapped_column(Integer, default=0)
+    relative_bucket: Mapped[int | None] = mapped_column(Integer)  # ``summaries.RELATIVE_BUCKET`` percent wide
+    change_bucket: Mapped[int] = mapped_column(Integer, default=0)  # ``summaries.CHANGE_BUCKET`` units wide
+
+
+class ImpactDay(Base):
+    """Per credential, day submitted and bucket of the relative change (``relative_bucket``; None
+    for measures that started at 0): the counts of ``impact_by_credential``, additive over days,
+    and the histogram its median is found from."""
+
+    __tablename__ = "analytics_impact_day"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    credential_id: Mapped[int] = mapped_column(ForeignKey("credential.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date, index=True)
+    bucket: Mapped[int | None] = mapped_column(Integer)
+    measures: Mapped[int] = mapped_column(Integer, default=0)
+    improved: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    worse: Mapped[int] = mapped_column(Integer, default=0)
+    students: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ImpactTeacherDay(Base):
+    """Per credential and day: teachers who reported a counted measure that day, with the day of the
+    same teacher's previous report at that credential (``prev1``: she counts once in a window)."""
+
+    __tablename__ = "analytics_impact_teacher_day"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    credential_id: Mapped[int] = mapped_column(ForeignKey("credential.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date, index=True)
+    prev1: Mapped[date | None] = mapped_column(Date)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ImpactMeasureDay(Base):
+    """Per credential, measure and unit, day submitted and bucket of the signed change
+    (``change_bucket``): the counts of ``impact_by_measure`` and the histogram of its median."""
+
+    __tablename__ = "analytics_impact_measure_day"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    credential_id: Mapped[int] = mapped_column(ForeignKey("credential.id", ondelete="CASCADE"))
+    measure: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(60))
+    day: Mapped[date] = mapped_column(Date, index=True)
+    bucket: Mapped[int] = mapped_column(Integer)
+    reported: Mapped[int] = mapped_column(Integer, default=0)
+    higher_better: Mapped[int] = mapped_column(Integer, default=0)
+    improved: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class OutcomeDay(Base):
@@ -206,6 +258,15 @@ Index("ix_analytics_school_day_issuer_day", SchoolDay.issuer_id, SchoolDay.day)
 Index("ix_analytics_stack_day_stack_day", StackDay.stack_id, StackDay.day)
 Index("ix_analytics_attempt_day_credential_day", AttemptDay.credential_id, AttemptDay.day)
 Index("ix_analytics_award_day_credential_day", AwardDay.credential_id, AwardDay.day)
+Index("ix_analytics_impact_day_credential_day", ImpactDay.credential_id, ImpactDay.day)
+Index("ix_analytics_impact_teacher_day_credential_day", ImpactTeacherDay.credential_id, ImpactTeacherDay.day)
+Index("ix_analytics_impact_measure_day_credential_day", ImpactMeasureDay.credential_id, ImpactMeasureDay.day)
+# The second step of the medians: one bucket's rows of a credential (or of a measure) in a window.
+# A bucket's rows in the order of their values, read from the index alone (``sql.median_by_buckets``).
+Index("ix_analytics_impact_fact_relative_bucket", ImpactFact.credential_id, ImpactFact.relative_bucket,
+      ImpactFact.relative, ImpactFact.day)
+Index("ix_analytics_impact_fact_change_bucket", ImpactFact.measure, ImpactFact.unit, ImpactFact.change_bucket,
+      ImpactFact.change, ImpactFact.day, ImpactFact.credential_id)
 
 
 # What a refresh looks rows up by (declared here: the analytics own these access paths).
@@ -221,4 +282,5 @@ Index("ix_enrollment_started_at", Enrollment.started_at)
 Index("ix_award_issued_at", Award.issued_at)
 
 __all__ = ["AnalyticsDirtyDay", "AnalyticsRefresh", "AssignmentDay", "AttemptDay", "AwardDay", "CriterionDay",
-           "ImpactFact", "OutcomeDay", "ReviewerDay", "SchoolDay", "StackDay", "TurnaroundDay"]
+           "ImpactDay", "ImpactFact", "ImpactMeasureDay", "ImpactTeacherDay", "OutcomeDay", "ReviewerDay", "SchoolDay",
+           "StackDay", "TurnaroundDay"]

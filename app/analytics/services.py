@@ -34,6 +34,8 @@ from app.accounts.models import Role, School, User, UserRole
 from app.analytics import journeys
 from app.analytics.activity import (
     impact_facts,
+    impact_per_credential,
+    impact_per_measure,
     median_of_counts,
     open_past_due,
     reviewer_loads,
@@ -46,6 +48,7 @@ from app.analytics.sql import days_between, percentiles, percentiles_from_counts
 from app.analytics.summaries import (
     PeerPairs,
     RefreshResult,
+    SummaryStatus,
     counted_measures,
     improvement,
     refresh_summaries,
@@ -222,6 +225,8 @@ def _scope(actor: User, filters: Filters, kind: CredentialKind | None = Credenti
 
 # Set by ``_use_summaries`` while a figure (``@_figure``) runs: whether it read the summaries.
 _used_summaries: ContextVar[bool] = ContextVar("analytics_used_summaries", default=False)
+# The summaries' status for a whole dashboard (``build_dashboard``): read once, the same for every figure.
+_dashboard_status: ContextVar[SummaryStatus | None] = ContextVar("analytics_dashboard_status", default=None)
 
 
 def _figure(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -247,7 +252,7 @@ def _use_summaries(live: bool, *reads_live: object) -> bool:
     """Whether a figure reads the per-day summaries: not when asked for the live reference, not when
     any of ``reads_live`` (the filters it answers live) is set, not before the first full refresh.
     Records the answer for ``@_figure``."""
-    use = not live and not any(reads_live) and summary_status().full_refreshed
+    use = not live and not any(reads_live) and (_dashboard_status.get() or summary_status()).full_refreshed
     if use:
         _used_summaries.set(True)
     return use
@@ -840,34 +845,13 @@ def _measures(scope: Scope) -> list[ColumnElement]:
 @_figure
 def impact_by_credential(actor: User, filters: Filters, *, live: bool = False) -> Table:
     """Per microcredential: measures reported, teachers reporting, the median relative change
-    and the shares improved, unchanged and worse. Two queries, over the measure rows of the
-    summaries (``live=True`` or a school chosen: over the raw rows)."""
+    and the shares improved, unchanged and worse. Three queries over the summaries
+    (``activity.impact_per_credential``); two over the raw rows (``live=True`` or a school chosen)."""
     scope = _scope(actor, filters)
-    facts = impact_facts(scope, _summarised(scope, live), _measures(scope))
-    change = facts.c.change
-    base = select(facts.c.credential_id.label("key"), facts.c.relative.label("value"))
-    # Relative changes rarely repeat (142,330 distinct among 1.46 million at 100,000 teachers):
-    # sorting the values beats counting them first, unlike the changes of impact_by_measure.
-    medians = {row.key: row.median for row in db.session.execute(percentiles(base, {"median": 0.5}, keys=["key"]))}
-    # Per teacher first, then per credential: a hash aggregate instead of COUNT(DISTINCT)'s sort.
-    per_teacher = (
-        select(
-            facts.c.credential_id, func.count().label("measures"),
-            func.sum(case((change > 0, 1), else_=0)).label("improved"),
-            func.sum(case((change == 0, 1), else_=0)).label("unchanged"),
-            func.sum(case((change < 0, 1), else_=0)).label("worse"),
-            func.sum(facts.c.students).label("students"),
-        )
-        .group_by(facts.c.credential_id, facts.c.teacher_id)
-        .subquery("per_teacher")
-    )
-    t = per_teacher.c
-    result = db.session.execute(
-        select(t.credential_id, func.sum(t.measures).label("measures"), func.count().label("teachers"),
-               func.sum(t.improved).label("improved"), func.sum(t.unchanged).label("unchanged"),
-               func.sum(t.worse).label("worse"), func.sum(t.students).label("students"))
-        .group_by(t.credential_id)
-    ).all()
+    if _summarised(scope, live):
+        result, medians = impact_per_credential(scope)
+    else:
+        result, medians = _live_impact_per_credential(scope)
     names = _credential_names({r.credential_id for r in result})
     rows = [{
         "credential": names[r.credential_id], "measures": r.measures, "teachers": r.teachers,
@@ -889,25 +873,42 @@ def impact_by_credential(actor: User, filters: Filters, *, live: bool = False) -
     )
 
 
+def _live_impact_per_credential(scope: Scope) -> tuple[list, dict[int, float]]:
+    facts = impact_facts(_measures(scope))
+    change = facts.c.change
+    base = select(facts.c.credential_id.label("key"), facts.c.relative.label("value"))
+    medians = {row.key: row.median for row in db.session.execute(percentiles(base, {"median": 0.5}, keys=["key"]))}
+    # Per teacher first, then per credential: a hash aggregate instead of COUNT(DISTINCT)'s sort.
+    per_teacher = (
+        select(
+            facts.c.credential_id, func.count().label("measures"),
+            func.sum(case((change > 0, 1), else_=0)).label("improved"),
+            func.sum(case((change == 0, 1), else_=0)).label("unchanged"),
+            func.sum(case((change < 0, 1), else_=0)).label("worse"),
+            func.sum(facts.c.students).label("students"),
+        )
+        .group_by(facts.c.credential_id, facts.c.teacher_id)
+        .subquery("per_teacher")
+    )
+    t = per_teacher.c
+    result = db.session.execute(
+        select(t.credential_id, func.sum(t.measures).label("measures"), func.count().label("teachers"),
+               func.sum(t.improved).label("improved"), func.sum(t.unchanged).label("unchanged"),
+               func.sum(t.worse).label("worse"), func.sum(t.students).label("students"))
+        .group_by(t.credential_id)
+    ).all()
+    return result, medians
+
+
 @_figure
 def impact_by_measure(actor: User, filters: Filters, *, live: bool = False) -> Table:
     """The most reported measures, each in its own unit: how often, median change, share improved.
-    Two queries, over the measure rows of the summaries (or the raw rows, as above)."""
+    Three queries over the summaries (``activity.impact_per_measure``), two over the raw rows."""
     scope = _scope(actor, filters)
-    facts = impact_facts(scope, _summarised(scope, live), _measures(scope))
-    medians = {(r.measure, r.unit): r.median
-               for r in db.session.execute(median_of_counts(facts, [facts.c.measure, facts.c.unit], facts.c.change))}
-    reported = func.count()
-    result = db.session.execute(
-        select(
-            facts.c.measure, facts.c.unit, reported.label("reported"),
-            func.sum(case((facts.c.higher_is_better.is_(True), 1), else_=0)).label("higher_better"),
-            func.sum(case((facts.c.change > 0, 1), else_=0)).label("improved"),
-        )
-        .group_by(facts.c.measure, facts.c.unit)
-        .order_by(reported.desc(), facts.c.measure)
-        .limit(TOP_MEASURES)
-    ).all()
+    if _summarised(scope, live):
+        result, medians = impact_per_measure(scope, TOP_MEASURES)
+    else:
+        result, medians = _live_impact_per_measure(scope)
     rows = [{
         "measure": r.measure, "unit": r.unit, "reported": r.reported,
         "direction": "higher is better" if r.higher_better * 2 >= r.reported else "lower is better",
@@ -921,6 +922,24 @@ def impact_by_measure(actor: User, filters: Filters, *, live: bool = False) -> T
                  Column("improved", "Improved (%)", "pct")],
         rows=rows,
     )
+
+
+def _live_impact_per_measure(scope: Scope) -> tuple[list, dict[tuple[str, str], float]]:
+    facts = impact_facts(_measures(scope))
+    medians = {(r.measure, r.unit): r.median
+               for r in db.session.execute(median_of_counts(facts, [facts.c.measure, facts.c.unit], facts.c.change))}
+    reported = func.count()
+    result = db.session.execute(
+        select(
+            facts.c.measure, facts.c.unit, reported.label("reported"),
+            func.sum(case((facts.c.higher_is_better.is_(True), 1), else_=0)).label("higher_better"),
+            func.sum(case((facts.c.change > 0, 1), else_=0)).label("improved"),
+        )
+        .group_by(facts.c.measure, facts.c.unit)
+        .order_by(reported.desc(), facts.c.measure)
+        .limit(TOP_MEASURES)
+    ).all()
+    return result, medians
 
 
 # --- equity and coverage -------------------------------------------------------------------
@@ -1112,8 +1131,12 @@ def build_dashboard(actor: User, name: str, filters: Filters) -> Dashboard:
     require_analytics(actor)
     if name not in DASHBOARDS:
         raise NotFound("No such dashboard.")
-    board = DASHBOARDS[name](actor, filters)
     status = summary_status()
+    token = _dashboard_status.set(status)
+    try:
+        board = DASHBOARDS[name](actor, filters)
+    finally:
+        _dashboard_status.reset(token)
     return replace(board, refreshed_at=status.refreshed_at, pending_days=status.pending_days)
 
 

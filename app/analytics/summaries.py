@@ -32,11 +32,14 @@ from app.analytics.models import (
     AnalyticsRefresh,
     AssignmentDay,
     CriterionDay,
+    ImpactDay,
     ImpactFact,
+    ImpactMeasureDay,
+    ImpactTeacherDay,
     ReviewerDay,
     TurnaroundDay,
 )
-from app.analytics.sql import day_of, dialect_name, whole_days
+from app.analytics.sql import bucket_of, day_of, dialect_name, whole_days
 from app.credentials.models import Level
 from app.db import utcnow
 from app.evidence.models import Artifact, ImpactMeasure, Submission, SubmissionStatus
@@ -44,6 +47,12 @@ from app.extensions import db
 from app.reviewers.models import Assignment, AssignmentStatus, Review, ReviewerRole, ReviewScore
 
 LOCK_KEY = 7_007_001  # pg advisory lock: one refresh at a time
+# Histogram buckets of the impact medians (``sql.median_by_buckets``). Wider buckets make fewer
+# histogram rows per day and longer walks inside the median's bucket; at 100,000 teachers these
+# widths give 88,000 ``ImpactDay`` and 207,000 ``ImpactMeasureDay`` rows for 1.46 million measures
+# (docs/benchmarks.md).
+RELATIVE_BUCKET = 10.0  # percent of the starting value
+CHANGE_BUCKET = 5.0  # units of the measure
 RANGES_PER_STATEMENT = 40
 
 Ranges = list[tuple[date, date]]
@@ -56,8 +65,11 @@ class RefreshResult:
     started_at: datetime
     finished_at: datetime
     skipped: bool = False
+    waits_for_full: bool = False  # skipped because no full rebuild was ever made
 
     def summary(self) -> str:
+        if self.waits_for_full:
+            return "No full rebuild yet: the marked days wait for `flask analytics refresh --full`."
         if self.skipped:
             return "Another refresh is running; the marked days wait for the next one."
         what = "every day" if self.kind == "full" else f"{self.days} day{'s' if self.days != 1 else ''}"
@@ -214,11 +226,13 @@ def turnaround_day_rows(ranges: Ranges | None) -> Select:
 # --- reviewers and impact (the figures of app/analytics/activity.py) ----------------------------
 
 
+def _count(condition) -> ColumnElement:
+    return func.sum(case((condition, 1), else_=0))
+
+
 def reviewer_day_rows(ranges: Ranges | None) -> Select:
     """Per reviewer, credential and day assigned: the load counts (declined assignments apart)."""
-    def count(condition) -> ColumnElement:
-        return func.sum(case((condition, 1), else_=0))
-
+    count = _count
     return (
         select(
             Assignment.reviewer_id, Submission.credential_id, _day_rows(Assignment.assigned_at), func.count(),
@@ -257,12 +271,55 @@ def impact_fact_rows(ranges: Ranges | None) -> Select:
             ImpactMeasure.id, Submission.credential_id, _day_rows(Submission.submitted_at), Submission.teacher_id,
             ImpactMeasure.measure, ImpactMeasure.unit, ImpactMeasure.higher_is_better, improvement(),
             relative_improvement(), func.coalesce(ImpactMeasure.students, 0),
+            bucket_of(relative_improvement(), RELATIVE_BUCKET), bucket_of(improvement(), CHANGE_BUCKET),
         )
         .select_from(ImpactMeasure)
         .join(Artifact, Artifact.id == ImpactMeasure.artifact_id)
         .join(Submission, Submission.id == Artifact.submission_id)
         .where(*counted_measures(), *_during(Submission.submitted_at, ranges))
     )
+
+
+def _fact_days(ranges: Ranges | None) -> list[ColumnElement]:
+    if ranges is None:
+        return []
+    return [or_(*(ImpactFact.day.between(first, last) for first, last in ranges))]
+
+
+def _signs(change) -> list[ColumnElement]:
+    """How many of the changes improved, stayed and got worse."""
+    return [_count(change > 0), _count(change == 0), _count(change < 0)]
+
+
+def impact_day_rows(ranges: Ranges | None) -> Select:
+    """From the measure rows (rebuilt first): per credential, day and relative-change bucket."""
+    f = ImpactFact
+    return (select(f.credential_id, f.day, f.relative_bucket, func.count(), *_signs(f.change), func.sum(f.students))
+            .where(*_fact_days(ranges)).group_by(f.credential_id, f.day, f.relative_bucket))
+
+
+def impact_measure_day_rows(ranges: Ranges | None) -> Select:
+    """From the measure rows: per credential, measure, unit, day and change bucket."""
+    f = ImpactFact
+    return (
+        select(f.credential_id, f.measure, f.unit, f.day, f.change_bucket, func.count(),
+               _count(f.higher_is_better.is_(True)), _count(f.change > 0))
+        .where(*_fact_days(ranges)).group_by(f.credential_id, f.measure, f.unit, f.day, f.change_bucket)
+    )
+
+
+def impact_teacher_day_rows(ranges: Ranges | None) -> Select:
+    """From the measure rows: per credential and day, the teachers reporting, by the day of the same
+    teacher's previous report there (the previous measure's day: the later measures of one day are
+    left out). A rebuild of some days reads every measure of the teachers with one on those days."""
+    f = ImpactFact
+    conditions = [] if ranges is None else [f.teacher_id.in_(select(f.teacher_id).where(*_fact_days(ranges)))]
+    previous = func.lag(f.day, 1).over(partition_by=[f.teacher_id, f.credential_id], order_by=[f.day, f.measure_id])
+    events = select(f.credential_id, f.day, previous.label("prev1")).where(*conditions).subquery("events")
+    e = events.c
+    on_days = [] if ranges is None else [or_(*(e.day.between(first, last) for first, last in ranges))]
+    return (select(e.credential_id, e.day, e.prev1, func.count())
+            .where(or_(e.prev1.is_(None), e.prev1 < e.day), *on_days).group_by(e.credential_id, e.day, e.prev1))
 
 
 SUMMARIES = (
@@ -273,7 +330,13 @@ SUMMARIES = (
     (ReviewerDay, ["reviewer_id", "credential_id", "day", "assigned", "completed", "open", "closed_overdue", "as_coach"],
      reviewer_day_rows),
     (ImpactFact, ["measure_id", "credential_id", "day", "teacher_id", "measure", "unit", "higher_is_better", "change",
-                  "relative", "students"], impact_fact_rows),
+                  "relative", "students", "relative_bucket", "change_bucket"], impact_fact_rows),
+    # Read from the measure rows: after them.
+    (ImpactDay, ["credential_id", "day", "bucket", "measures", "improved", "unchanged", "worse", "students"],
+     impact_day_rows),
+    (ImpactMeasureDay, ["credential_id", "measure", "unit", "day", "bucket", "reported", "higher_better", "improved"],
+     impact_measure_day_rows),
+    (ImpactTeacherDay, ["credential_id", "day", "prev1", "n"], impact_teacher_day_rows),
     *JOURNEY_SUMMARIES,
 )
 
@@ -370,13 +433,16 @@ def refresh_summaries(*, full: bool = False, wait: bool = True) -> RefreshResult
     """Rebuild the summaries: everything (``full``, or when no full rebuild was ever made) or
     the days that changed since the last refresh plus the marked ones. Flushes; the caller
     commits. With ``wait=False`` (the inline refresh after a decision) a refresh already
-    running elsewhere is not waited for: the days stay marked."""
+    running elsewhere is not waited for, and a full rebuild is not started (minutes on a large
+    data set, after an upgrade that emptied the summaries): the days stay marked."""
     started = utcnow()
     if not _lock(wait):
         return RefreshResult("days", 0, started, started, skipped=True)
     previous = last_refresh()
     full_done = db.session.scalar(select(func.count()).where(AnalyticsRefresh.kind == "full",
                                                              AnalyticsRefresh.finished_at.is_not(None)))
+    if not full and not full_done and not wait:
+        return RefreshResult("days", 0, started, started, skipped=True, waits_for_full=True)
     if full or not full_done:
         _rebuild(None)
         db.session.execute(delete(AnalyticsDirtyDay).where(AnalyticsDirtyDay.marked_at <= started))

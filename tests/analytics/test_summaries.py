@@ -16,6 +16,8 @@ from app.analytics.models import AnalyticsDirtyDay, AnalyticsRefresh, CriterionD
 from app.analytics.services import Filters
 from app.analytics.summaries import mark_submission_days, refresh_summaries, summary_status
 from app.credentials.models import Credential, CredentialKind, Framework
+from app.db import utcnow
+from app.evidence.models import Artifact, ImpactMeasure, Submission, SubmissionStatus
 from app.extensions import db
 from app.reviewers.models import Assignment, AssignmentStatus, ReviewerRole
 from app.reviewers.signals import submission_decided
@@ -139,6 +141,20 @@ def test_a_decision_marks_and_refreshes_its_days_inline(program):
     _assert_figures_equal_live(program.lead, _filters_for(program))
 
 
+def test_the_inline_refresh_never_starts_a_full_rebuild(program):
+    # Before the first full rebuild (a new install, or an upgrade that emptied the summaries) a
+    # decision marks its days and leaves the rebuild to `flask analytics refresh --full`.
+    assignment = db.session.scalar(select(Assignment).where(Assignment.status == AssignmentStatus.COMPLETED)
+                                   .order_by(Assignment.id).limit(1))
+    submission_decided.send(assignment.submission, decision=None)
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(AnalyticsDirtyDay)) >= 1
+    assert db.session.scalar(select(func.count()).select_from(AnalyticsRefresh)) == 0
+    assert refresh_summaries(wait=False).waits_for_full
+    assert not summary_status().full_refreshed
+    assert refresh_summaries().kind == "full"  # the CLI and the worker wait: they do rebuild
+
+
 def test_marked_days_wait_and_show_on_the_status(program):
     refresh_summaries(full=True)
     db.session.commit()
@@ -217,7 +233,20 @@ def test_generated_data_set_after_refresh_equals_live(app, seed):
                                    .order_by(Assignment.id).limit(4)).all()
     for assignment in completed:
         assignment.status = AssignmentStatus.EXPIRED
+    # Two undecided attempts are withdrawn (the generator leaves them in review): their classroom
+    # measures leave the impact figures.
+    waiting = db.session.scalars(
+        select(Submission).join(Artifact, Artifact.submission_id == Submission.id)
+        .join(ImpactMeasure, ImpactMeasure.artifact_id == Artifact.id)
+        .where(Submission.status.in_([SubmissionStatus.SUBMITTED, SubmissionStatus.IN_REVIEW]),
+               Artifact.carried_from_id.is_(None))
+        .order_by(Submission.id).distinct().limit(2)).all()
+    assert waiting
+    for submission in waiting:
+        submission.status, submission.withdrawn_at = SubmissionStatus.WITHDRAWN, utcnow()
     db.session.commit()
+    stale = services.impact_by_credential(lead, Filters())
+    assert stale.rows != services.impact_by_credential(lead, Filters(), live=True).rows
     result = refresh_summaries()
     db.session.commit()
     assert result.kind == "days" and result.days >= 1
