@@ -33,12 +33,13 @@ from typing import Any
 
 from datetime import datetime
 
-from sqlalchemy import CTE, ColumnElement, Row, Select, Subquery, case, false, func, select
+from sqlalchemy import CTE, ColumnElement, Row, Select, Subquery, case, false, func, or_, select, union_all
 
 from app.analytics.journeys import first_in_window
-from app.analytics.models import ImpactDay, ImpactFact, ImpactMeasureDay, ImpactTeacherDay, ReviewerDay
+from app.analytics.models import ImpactDay, ImpactFact, ImpactMeasureDay, ImpactTeacherDay, ReviewerDay, ReviewerMonth
 from app.analytics.sql import median_by_buckets, percentiles_from_counts
-from app.analytics.summaries import improvement, relative_improvement
+from app.analytics.summaries import improvement, relative_improvement, whole_months
+from app.credentials.models import CredentialKind
 from app.evidence.models import Artifact, ImpactMeasure, Submission
 from app.extensions import db
 from app.reviewers.models import Assignment, AssignmentStatus, ReviewerRole
@@ -81,15 +82,7 @@ def reviewer_loads(scope: Any, summarised: bool, now: datetime, overdue: ColumnE
             .group_by(Assignment.reviewer_id)
             .cte("loads")
         )
-    days = (
-        select(ReviewerDay.reviewer_id, func.sum(ReviewerDay.assigned).label("assigned"),
-               func.sum(ReviewerDay.completed).label("completed"), func.sum(ReviewerDay.open).label("open"),
-               func.sum(ReviewerDay.closed_overdue).label("closed_overdue"),
-               func.sum(ReviewerDay.as_coach).label("as_coach"))
-        .where(ReviewerDay.credential_id.in_(scope.credentials()), *scope.on_days(ReviewerDay.day))
-        .group_by(ReviewerDay.reviewer_id)
-        .subquery("days")
-    )
+    days = _reviewer_counts(scope)
     late_rows = open_past_due(scope, now)
     late = (select(late_rows.c.reviewer_id, func.count().label("n"))
             .group_by(late_rows.c.reviewer_id).subquery("late"))
@@ -98,6 +91,38 @@ def reviewer_loads(scope: Any, summarised: bool, now: datetime, overdue: ColumnE
                (days.c.closed_overdue + func.coalesce(late.c.n, 0)).label("overdue"), days.c.as_coach)
         .outerjoin(late, late.c.reviewer_id == days.c.reviewer_id)
         .cte("loads")
+    )
+
+
+def _reviewer_counts(scope: Any) -> Subquery:
+    """Per reviewer, the load counts of the window from the summaries: the whole months from
+    ``ReviewerMonth`` and the edge days from ``ReviewerDay`` when the scope is every microcredential
+    of the organization (no framework or credential chosen), the days alone otherwise."""
+    d, m = ReviewerDay, ReviewerMonth
+
+    def counts(t) -> list:
+        return [t.reviewer_id, t.assigned, t.completed, t.open, t.closed_overdue, t.as_coach]
+
+    day_rows = select(*counts(d)).where(d.credential_id.in_(scope.credentials()), *scope.on_days(d.day))
+    f = scope.filters
+    months = None
+    if not (f.framework_id or f.credential_id) and scope.credential_kind == CredentialKind.MICRO:
+        months = whole_months(f.start, f.end)
+    if months is None:
+        rows = day_rows.subquery("rows")
+    else:
+        first, after = months
+        month_rows = select(*counts(m)).where(m.issuer_id == scope.organization_id,
+                                             *([m.month >= first] if first else []),
+                                             *([m.month < after] if after else []))
+        edges = [*([d.day < first] if first else []), *([d.day >= after] if after else [])]
+        rows = (union_all(month_rows, day_rows.where(or_(*edges))) if edges else month_rows).subquery("rows")
+    return (
+        select(rows.c.reviewer_id, func.sum(rows.c.assigned).label("assigned"),
+               func.sum(rows.c.completed).label("completed"), func.sum(rows.c.open).label("open"),
+               func.sum(rows.c.closed_overdue).label("closed_overdue"), func.sum(rows.c.as_coach).label("as_coach"))
+        .group_by(rows.c.reviewer_id)
+        .subquery("days")
     )
 
 

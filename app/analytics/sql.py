@@ -84,6 +84,13 @@ def day_of(column) -> ColumnElement:
     return func.date(column)
 
 
+def month_of(column) -> ColumnElement:
+    """The first day of the calendar month of a DATE column (a DATE on PostgreSQL, 'YYYY-MM-01' on SQLite)."""
+    if dialect_name() == "postgresql":
+        return cast(func.date_trunc("month", column), Date)
+    return func.date(column, "start of month")
+
+
 def whole_days(later, earlier) -> ColumnElement:
     """Whole days elapsed from ``earlier`` to ``later`` (rounded down), from whole seconds on both backends."""
     if dialect_name() == "postgresql":

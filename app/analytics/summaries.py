@@ -37,10 +37,11 @@ from app.analytics.models import (
     ImpactMeasureDay,
     ImpactTeacherDay,
     ReviewerDay,
+    ReviewerMonth,
     TurnaroundDay,
 )
-from app.analytics.sql import bucket_of, day_of, dialect_name, whole_days
-from app.credentials.models import Level
+from app.analytics.sql import bucket_of, day_of, dialect_name, month_of, whole_days
+from app.credentials.models import Credential, CredentialKind, Level
 from app.db import utcnow
 from app.evidence.models import Artifact, ImpactMeasure, Submission, SubmissionStatus
 from app.extensions import db
@@ -246,6 +247,53 @@ def reviewer_day_rows(ranges: Ranges | None) -> Select:
     )
 
 
+def first_of_month(day: date) -> date:
+    return day.replace(day=1)
+
+
+def next_month(day: date) -> date:
+    """The first day of the month after ``day``'s."""
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def whole_months(start: date | None, end: date | None) -> tuple[date | None, date | None] | None:
+    """The calendar months lying wholly inside the window (both ends included): those from ``first``
+    up to before ``after`` (``None``: unbounded on that side); ``None`` when the window holds none."""
+    first = None if start is None else start if start.day == 1 else next_month(start)
+    after = None if end is None else next_month(end) if (end + timedelta(days=1)).day == 1 else first_of_month(end)
+    if first is not None and after is not None and first >= after:
+        return None
+    return first, after
+
+
+def month_ranges(ranges: Ranges) -> Ranges:
+    """The calendar months the day ranges touch, as merged (first month, last month) ranges of
+    first days."""
+    months: Ranges = []
+    for first, last in sorted(ranges):
+        first, last = first_of_month(first), first_of_month(last)
+        if months and first <= next_month(months[-1][1]):
+            months[-1] = (months[-1][0], max(last, months[-1][1]))
+        else:
+            months.append((first, last))
+    return months
+
+
+def reviewer_month_rows(months: Ranges | None) -> Select:
+    """``ReviewerDay`` summed per reviewer, issuer and month over microcredentials: read after the days."""
+    d = ReviewerDay
+    month = month_of(d.day)
+    on_months = [] if months is None else [
+        or_(*(and_(d.day >= first, d.day < next_month(last)) for first, last in months))]
+    return (
+        select(d.reviewer_id, Credential.issuer_id, month.label("month"), func.sum(d.assigned),
+               func.sum(d.completed), func.sum(d.open), func.sum(d.closed_overdue), func.sum(d.as_coach))
+        .join(Credential, Credential.id == d.credential_id)
+        .where(Credential.kind == CredentialKind.MICRO, *on_months)
+        .group_by(d.reviewer_id, Credential.issuer_id, month)
+    )
+
+
 def improvement() -> ColumnElement:
     """after - before, signed so that a positive number is always an improvement."""
     return case((ImpactMeasure.higher_is_better.is_(True), ImpactMeasure.after - ImpactMeasure.before),
@@ -339,6 +387,7 @@ SUMMARIES = (
     (ImpactTeacherDay, ["credential_id", "day", "prev1", "n"], impact_teacher_day_rows),
     *JOURNEY_SUMMARIES,
 )
+MONTH_COLUMNS = ["reviewer_id", "issuer_id", "month", "assigned", "completed", "open", "closed_overdue", "as_coach"]
 
 
 # --- which days changed ----------------------------------------------------------------------
@@ -409,17 +458,25 @@ def _lock(wait: bool) -> bool:
     return bool(db.session.scalar(select(func.pg_try_advisory_xact_lock(LOCK_KEY))))
 
 
+def _replace(table, key: str, columns: list[str], rows, ranges: Ranges | None) -> None:
+    """Delete the rows of ``table`` whose ``key`` falls on the ranges (all of them for ``None``)
+    and insert them again from ``rows(ranges)``, a few ranges per statement."""
+    if ranges is None:
+        db.session.execute(delete(table))
+        db.session.execute(insert(table).from_select(columns, rows(None)))
+        return
+    for start in range(0, len(ranges), RANGES_PER_STATEMENT):
+        chunk = ranges[start:start + RANGES_PER_STATEMENT]
+        db.session.execute(delete(table).where(or_(*(table.c[key].between(a, b) for a, b in chunk))))
+        db.session.execute(insert(table).from_select(columns, rows(chunk)))
+
+
 def _rebuild(ranges: Ranges | None) -> None:
     for model, columns, rows in SUMMARIES:
-        table = model.__table__
-        if ranges is None:
-            db.session.execute(delete(table))
-            db.session.execute(insert(table).from_select(columns, rows(None)))
-            continue
-        for start in range(0, len(ranges), RANGES_PER_STATEMENT):
-            chunk = ranges[start:start + RANGES_PER_STATEMENT]
-            db.session.execute(delete(table).where(or_(*(table.c.day.between(a, b) for a, b in chunk))))
-            db.session.execute(insert(table).from_select(columns, rows(chunk)))
+        _replace(model.__table__, "day", columns, rows, ranges)
+    # The months holding the rebuilt days, from the rebuilt ReviewerDay rows.
+    _replace(ReviewerMonth.__table__, "month", MONTH_COLUMNS, reviewer_month_rows,
+             None if ranges is None else month_ranges(ranges))
 
 
 def last_refresh() -> AnalyticsRefresh | None:

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from sqlalchemy import event, select
 
 from app.analytics import services
-from app.analytics.models import ImpactFact, ReviewerDay
+from app.analytics.models import ImpactFact, ReviewerDay, ReviewerMonth
 from app.analytics.services import Filters
-from app.analytics.summaries import SUMMARIES, refresh_summaries
+from app.analytics.summaries import SUMMARIES, month_ranges, refresh_summaries, reviewer_month_rows, whole_months
+from app.reviewers.models import Assignment, AssignmentStatus
 from app.evidence.models import Artifact, ImpactMeasure, Submission, SubmissionStatus
 from app.extensions import db
 from tests import factories
@@ -57,6 +59,69 @@ def test_the_new_summaries_hold_rows_and_equal_live(program):
     _assert_figures_equal_live(program.lead, _filters_for(program))
     load = services.reviewer_load(program.lead, Filters())
     assert load.total and load.rows[0]["assigned"] >= load.rows[-1]["assigned"]
+
+
+@pytest.mark.parametrize(("start", "end", "months"), [
+    (None, None, (None, None)),
+    (date(2026, 1, 1), date(2026, 1, 31), (date(2026, 1, 1), date(2026, 2, 1))),
+    (date(2025, 12, 3), date(2026, 12, 3), (date(2026, 1, 1), date(2026, 12, 1))),
+    (date(2025, 12, 31), date(2026, 2, 28), (date(2026, 1, 1), date(2026, 3, 1))),
+    (date(2024, 2, 1), date(2024, 2, 29), (date(2024, 2, 1), date(2024, 3, 1))),  # leap year
+    (date(2026, 1, 2), None, (date(2026, 2, 1), None)),
+    (None, date(2026, 1, 30), (None, date(2026, 1, 1))),
+    (date(2026, 1, 1), date(2026, 1, 30), None),
+    (date(2026, 1, 10), date(2026, 2, 20), None),
+    (date(2026, 1, 20), date(2026, 1, 10), None),  # an empty window
+])
+def test_the_whole_months_of_a_window(start, end, months):
+    assert whole_months(start, end) == months
+
+
+def test_the_months_a_refresh_rebuilds():
+    assert month_ranges([(date(2026, 1, 30), date(2026, 2, 2)), (date(2026, 3, 5), date(2026, 3, 5)),
+                         (date(2026, 6, 1), date(2026, 6, 30)), (date(2025, 12, 31), date(2025, 12, 31))]) == [
+        (date(2025, 12, 1), date(2026, 3, 1)), (date(2026, 6, 1), date(2026, 6, 1))]
+
+
+def _month_rows(query=None) -> list[tuple]:
+    """The rows of ReviewerMonth (or of ``query``), the month as text: SQLite gives the rebuilt
+    SELECT's month as a string."""
+    m = ReviewerMonth
+    query = query if query is not None else select(m.reviewer_id, m.issuer_id, m.month, m.assigned, m.completed,
+                                                   m.open, m.closed_overdue, m.as_coach)
+    return sorted((r[0], r[1], str(r[2])[:10], *r[3:]) for r in db.session.execute(query))
+
+
+def test_the_load_reads_whole_months_from_the_month_summary(program):
+    refresh_summaries(full=True)
+    db.session.commit()
+    assert _month_rows() and _month_rows() == _month_rows(reviewer_month_rows(None))
+    january = Filters(start=date(2026, 1, 1), end=date(2026, 1, 31))
+    before = {f: services.load_distribution(program.lead, f).rows[0]["max"]
+              for f in (Filters(), january, Filters(start=date(2026, 1, 1), end=date(2026, 1, 30)),
+                        Filters(credential_id=program.micro.id))}
+    top = db.session.scalar(select(ReviewerMonth).order_by(ReviewerMonth.assigned.desc()).limit(1))
+    top.assigned += 100  # only a figure that reads the month rows sees this
+    db.session.commit()
+    after = {f: services.load_distribution(program.lead, f).rows[0]["max"] for f in before}
+    assert after[Filters()] == before[Filters()] + 100 and after[january] == before[january] + 100
+    assert [after[f] for f in list(before)[2:]] == list(before.values())[2:]  # days only: no whole month, or one credential
+
+
+def test_an_incremental_refresh_rebuilds_the_months_of_the_changed_days(program):
+    refresh_summaries(full=True)
+    db.session.commit()
+    before = _month_rows()
+    assignment = db.session.scalar(select(Assignment).where(Assignment.status == AssignmentStatus.COMPLETED)
+                                   .order_by(Assignment.id).limit(1))
+    assignment.status = AssignmentStatus.DECLINED
+    db.session.commit()
+    assert refresh_summaries().kind == "days"
+    db.session.commit()
+    rebuilt = _month_rows()
+    assert rebuilt != before
+    assert rebuilt == _month_rows(reviewer_month_rows(None))
+    _assert_figures_equal_live(program.lead, _filters_for(program))
 
 
 def test_a_withdrawn_attempt_leaves_the_impact_figures_at_the_next_refresh(program):

@@ -65,6 +65,10 @@ def _filters_for(program) -> list[Filters]:
         Filters(start=date(2026, 1, 10), end=date(2026, 1, 10)), Filters(framework_id=program.framework.id),
         Filters(credential_id=program.micro.id), Filters(credential_id=program.stack.id),
         Filters(start=date(2027, 1, 1)),
+        # Whole months (the reviewer load reads ReviewerMonth for them): January alone, January with
+        # edge days either side, from a month's first day on, and a window holding no whole month.
+        Filters(start=date(2026, 1, 1), end=date(2026, 1, 31)), Filters(start=date(2025, 12, 15), end=date(2026, 2, 10)),
+        Filters(start=date(2025, 12, 1)), Filters(start=date(2026, 1, 1), end=date(2026, 1, 15)),
     ]
 
 
@@ -216,6 +220,7 @@ def test_generated_data_set_after_refresh_equals_live(app, seed):
         Filters(), Filters(start=as_of - timedelta(days=365), end=as_of),
         Filters(start=as_of - timedelta(days=30), end=as_of), Filters(start=date(2025, 11, 3), end=date(2025, 11, 3)),
         Filters(framework_id=framework), Filters(credential_id=micro), Filters(credential_id=stack),
+        Filters(start=date(2025, 12, 1), end=date(2026, 2, 28)), Filters(start=date(2025, 10, 15), end=date(2026, 3, 31)),
     ]
     refresh_summaries(full=True)
     db.session.commit()
