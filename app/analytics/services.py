@@ -43,7 +43,7 @@ from app.analytics.activity import (
     school_submissions,
 )
 from app.analytics.policies import require_analytics
-from app.analytics.models import AssignmentDay, CriterionDay, TurnaroundDay
+from app.analytics.models import AssignmentDay, CriterionDay, SchoolStaff, TurnaroundDay
 from app.analytics.sql import days_between, percentiles, percentiles_from_counts, whole_days
 from app.analytics.summaries import (
     PeerPairs,
@@ -977,18 +977,14 @@ def school_participation(actor: User, filters: Filters, *, live: bool = False) -
         schools = schools.where(School.id == filters.school_id)
     if _use_summaries(live, filters.framework_id, filters.credential_id):
         # From the summaries: every microcredential of the organization (a framework or a credential
-        # chosen reads live), the teachers counted now.
+        # chosen reads live), the teachers as counted at the last refresh (``SchoolStaff``).
         counts = journeys.school_counts(scope, schools).subquery("counts")
-        staff = (select(User.school_id.label("school_id"), func.count(User.id).label("teachers"))
-                 .join(UserRole, and_(UserRole.user_id == User.id, teacher))
-                 .where(User.active.is_(True), User.school_id.in_(schools)).group_by(User.school_id)
-                 .subquery("staff"))
-        teachers = staff.c.teachers
+        teachers = SchoolStaff.teachers
         n_started, n_earning = func.coalesce(counts.c.started, 0), func.coalesce(counts.c.earning, 0)
         query = (
             select(School.id, School.name, teachers.label("teachers"), n_started.label("started"),
                    n_earning.label("earning"), func.count().over().label("schools"))
-            .join(staff, staff.c.school_id == School.id)
+            .join(SchoolStaff, SchoolStaff.school_id == School.id)
             .outerjoin(counts, counts.c.school_id == School.id)
             .where(School.id.in_(schools))
         )

@@ -26,6 +26,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
 
+from app.accounts.models import Role, User, UserRole
 from app.analytics.journeys import JOURNEY_SUMMARIES, journey_changed_days, journey_days_of_submissions
 from app.analytics.models import (
     AnalyticsDirtyDay,
@@ -38,6 +39,7 @@ from app.analytics.models import (
     ImpactTeacherDay,
     ReviewerDay,
     ReviewerMonth,
+    SchoolStaff,
     TurnaroundDay,
 )
 from app.analytics.sql import bucket_of, day_of, dialect_name, month_of, whole_days
@@ -294,6 +296,13 @@ def reviewer_month_rows(months: Ranges | None) -> Select:
     )
 
 
+def school_staff_rows() -> Select:
+    """Active teachers per school: the rows of ``SchoolStaff``."""
+    return (select(User.school_id, func.count(User.id))
+            .join(UserRole, and_(UserRole.user_id == User.id, UserRole.role == Role.TEACHER))
+            .where(User.active.is_(True), User.school_id.is_not(None)).group_by(User.school_id))
+
+
 def improvement() -> ColumnElement:
     """after - before, signed so that a positive number is always an improvement."""
     return case((ImpactMeasure.higher_is_better.is_(True), ImpactMeasure.after - ImpactMeasure.before),
@@ -479,6 +488,12 @@ def _rebuild(ranges: Ranges | None) -> None:
              None if ranges is None else month_ranges(ranges))
 
 
+def _recount_staff() -> None:
+    """``SchoolStaff`` counted again: accounts and roles carry no day to rebuild by."""
+    db.session.execute(delete(SchoolStaff.__table__))
+    db.session.execute(insert(SchoolStaff.__table__).from_select(["school_id", "teachers"], school_staff_rows()))
+
+
 def last_refresh() -> AnalyticsRefresh | None:
     return db.session.scalar(
         select(AnalyticsRefresh).where(AnalyticsRefresh.finished_at.is_not(None))
@@ -514,6 +529,7 @@ def refresh_summaries(*, full: bool = False, wait: bool = True) -> RefreshResult
         if marked:
             db.session.execute(delete(AnalyticsDirtyDay).where(AnalyticsDirtyDay.marked_at <= started))
         kind, count = "days", len(days)
+    _recount_staff()
     finished = utcnow()
     db.session.add(AnalyticsRefresh(kind=kind, started_at=started, finished_at=finished, days=count))
     db.session.flush()

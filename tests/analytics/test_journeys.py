@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import event, func, select
 
-from app.accounts.models import User
+from app.accounts.models import Role, User
 from app.analytics import services
 from app.analytics.models import AttemptDay, OutcomeDay
 from app.analytics.services import Filters
@@ -18,6 +18,7 @@ from app.credentials.models import Credential, CredentialKind, Framework
 from app.evidence.models import Submission, SubmissionStatus
 from app.extensions import db
 from app.learning.models import Enrollment
+from tests import factories
 from tests.analytics.test_summaries import _filters_for, _same_rows
 
 LEAD = "lead@riverbend.example.org"
@@ -78,6 +79,26 @@ def test_the_summaries_are_read_not_the_raw_rows(program):
     birch = Filters(school_id=program.schools["Birch"].id)  # a school reads live
     m = next(r for r in services.credential_outcomes(program.lead, birch).rows if r["credential"] == "Micro M")
     assert (m["enrollments"], m["never_submitted"], m["submissions"]) == (2, 1, 1)
+
+
+def test_the_teachers_per_school_are_counted_at_every_refresh(program):
+    refresh_summaries(full=True)
+    db.session.commit()
+
+    def teachers(**kw) -> dict[str, int]:
+        return {r["school"]: r["teachers"] for r in services.school_participation(program.lead, Filters(), **kw).rows}
+
+    assert teachers() == teachers(live=True) == {"Alder": 2, "Birch": 2, "Cedar": 1}
+    factories.user(organization=program.org, school=program.schools["Cedar"])
+    factories.user(organization=program.org, school=program.schools["Cedar"], roles={Role.COACH})  # not a teacher
+    program.teachers["t1"].active = False
+    db.session.commit()
+    assert teachers() == {"Alder": 2, "Birch": 2, "Cedar": 1}  # as of the last refresh
+    assert teachers(live=True) == {"Alder": 1, "Birch": 2, "Cedar": 2}
+    refresh_summaries()
+    db.session.commit()
+    assert teachers() == teachers(live=True)
+    _assert_journeys_equal_live(program.lead, _program_filters(program))
 
 
 def test_an_incremental_refresh_picks_up_new_attempts_and_enrolments(program):
