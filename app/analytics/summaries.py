@@ -296,8 +296,9 @@ def reviewer_month_rows(months: Ranges | None) -> Select:
     )
 
 
-def school_staff_rows() -> Select:
-    """Active teachers per school: the rows of ``SchoolStaff``."""
+def school_staff_rows(_ranges: Ranges | None = None) -> Select:
+    """Active teachers per school: the rows of ``SchoolStaff``, always all of them (accounts and
+    roles carry no day to rebuild by)."""
     return (select(User.school_id, func.count(User.id))
             .join(UserRole, and_(UserRole.user_id == User.id, UserRole.role == Role.TEACHER))
             .where(User.active.is_(True), User.school_id.is_not(None)).group_by(User.school_id))
@@ -488,11 +489,6 @@ def _rebuild(ranges: Ranges | None) -> None:
              None if ranges is None else month_ranges(ranges))
 
 
-def _recount_staff() -> None:
-    """``SchoolStaff`` counted again: accounts and roles carry no day to rebuild by."""
-    db.session.execute(delete(SchoolStaff.__table__))
-    db.session.execute(insert(SchoolStaff.__table__).from_select(["school_id", "teachers"], school_staff_rows()))
-
 
 def last_refresh() -> AnalyticsRefresh | None:
     return db.session.scalar(
@@ -529,7 +525,7 @@ def refresh_summaries(*, full: bool = False, wait: bool = True) -> RefreshResult
         if marked:
             db.session.execute(delete(AnalyticsDirtyDay).where(AnalyticsDirtyDay.marked_at <= started))
         kind, count = "days", len(days)
-    _recount_staff()
+    _replace(SchoolStaff.__table__, "school_id", ["school_id", "teachers"], school_staff_rows, None)
     finished = utcnow()
     db.session.add(AnalyticsRefresh(kind=kind, started_at=started, finished_at=finished, days=count))
     db.session.flush()
