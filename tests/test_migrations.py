@@ -47,3 +47,44 @@ def test_downgrade_to_base_and_upgrade_again(empty_app):
     assert _tables() == set()
     upgrade()
     assert _differences() == []
+
+
+def test_award_buckets_are_filled_as_a_rebuild_fills_them(empty_app):
+    """a5d2b8e4c1f7 gives the award rows their buckets and fills the histogram from them: the same
+    rows a full rebuild writes (a day to award on a bucket's edge, below 0 and far out included)."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import select
+
+    from app.analytics.models import AwardBucketDay, AwardDay
+    from app.analytics.summaries import refresh_summaries
+    from app.credentials.models import Award
+    from app.learning.models import Enrollment
+    from tests import factories
+
+    upgrade()
+    org = factories.organization()
+    micro = factories.micro_credential(org, name="Micro M")
+    start = datetime(2026, 1, 1, 9, tzinfo=UTC)
+    for n, days in enumerate((0.5, 13.99, 14.0, 14.01, 27.0, 27.0, -3.25, 400.0)):
+        teacher = factories.user(organization=org, email=f"t{n}@example.org")
+        db.session.add(Enrollment(user=teacher, credential=micro, started_at=start))
+        db.session.add(Award(credential=micro, recipient=teacher, recipient_email=teacher.email, salt="s",
+                             identity_hash="sha256$x", issued_at=start + timedelta(days=days)))
+    db.session.commit()
+    refresh_summaries(full=True)
+    db.session.commit()
+
+    def rows():
+        awards = db.session.execute(select(AwardDay.award_id, AwardDay.bucket).order_by(AwardDay.award_id)).all()
+        histogram = db.session.execute(
+            select(AwardBucketDay.credential_id, AwardBucketDay.day, AwardBucketDay.bucket, AwardBucketDay.n)
+            .order_by(AwardBucketDay.day, AwardBucketDay.bucket)).all()
+        db.session.commit()
+        return [tuple(r) for r in awards], [tuple(r) for r in histogram]
+
+    rebuilt = rows()
+    assert sorted(b for _, b in rebuilt[0]) == [-1, 0, 0, 1, 1, 1, 1, 28]
+    downgrade(revision="7303f5067f54")
+    upgrade()
+    assert rows() == rebuilt

@@ -231,7 +231,10 @@ class AttemptDay(Base):
 
 
 class AwardDay(Base):
-    """Each award not revoked: its credential, day issued and days from the enrolment's start (exact)."""
+    """Each award not revoked: its credential, day issued, days from the enrolment's start (exact)
+    and the histogram bucket of those days (``journeys.AWARD_BUCKET`` days wide): the median is
+    found in two steps, the histogram of ``AwardBucketDay`` giving the bucket that holds the middle
+    rank, then the ``ix_analytics_award_day_bucket`` index walking part of that bucket."""
 
     __tablename__ = "analytics_award_day"
 
@@ -239,6 +242,20 @@ class AwardDay(Base):
     credential_id: Mapped[int] = mapped_column(ForeignKey("credential.id", ondelete="CASCADE"))
     day: Mapped[date] = mapped_column(Date, index=True)
     days_to_award: Mapped[float] = mapped_column(Float)
+    bucket: Mapped[int] = mapped_column(Integer)
+
+
+class AwardBucketDay(Base):
+    """Per credential, day issued and bucket of the days to award: how many awards (not revoked).
+    The awards of a window per credential are a sum; the histogram of their days to award, too."""
+
+    __tablename__ = "analytics_award_bucket_day"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    credential_id: Mapped[int] = mapped_column(ForeignKey("credential.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date, index=True)
+    bucket: Mapped[int] = mapped_column(Integer)
+    n: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class StackDay(Base):
@@ -287,6 +304,7 @@ Index("ix_analytics_school_day_issuer_day", SchoolDay.issuer_id, SchoolDay.day)
 Index("ix_analytics_stack_day_stack_day", StackDay.stack_id, StackDay.day)
 Index("ix_analytics_attempt_day_credential_day", AttemptDay.credential_id, AttemptDay.day)
 Index("ix_analytics_award_day_credential_day", AwardDay.credential_id, AwardDay.day)
+Index("ix_analytics_award_bucket_day_credential_day", AwardBucketDay.credential_id, AwardBucketDay.day)
 Index("ix_analytics_impact_day_credential_day", ImpactDay.credential_id, ImpactDay.day)
 Index("ix_analytics_impact_teacher_day_credential_day", ImpactTeacherDay.credential_id, ImpactTeacherDay.day)
 Index("ix_analytics_impact_measure_day_credential_day", ImpactMeasureDay.credential_id, ImpactMeasureDay.day)
@@ -296,6 +314,7 @@ Index("ix_analytics_impact_fact_relative_bucket", ImpactFact.credential_id, Impa
       ImpactFact.relative, ImpactFact.day)
 Index("ix_analytics_impact_fact_change_bucket", ImpactFact.measure, ImpactFact.unit, ImpactFact.change_bucket,
       ImpactFact.change, ImpactFact.day, ImpactFact.credential_id)
+Index("ix_analytics_award_day_bucket", AwardDay.credential_id, AwardDay.bucket, AwardDay.days_to_award, AwardDay.day)
 
 
 # What a refresh looks rows up by (declared here: the analytics own these access paths).
@@ -310,6 +329,6 @@ Index("ix_submission_submitted_at", Submission.submitted_at)
 Index("ix_enrollment_started_at", Enrollment.started_at)
 Index("ix_award_issued_at", Award.issued_at)
 
-__all__ = ["AnalyticsDirtyDay", "AnalyticsRefresh", "AssignmentDay", "AttemptDay", "AwardDay", "CriterionDay",
+__all__ = ["AnalyticsDirtyDay", "AnalyticsRefresh", "AssignmentDay", "AttemptDay", "AwardBucketDay", "AwardDay", "CriterionDay",
            "ImpactDay", "ImpactFact", "ImpactMeasureDay", "ImpactTeacherDay", "OutcomeDay", "ReviewerDay", "SchoolDay",
            "StackDay", "TurnaroundDay"]

@@ -9,6 +9,7 @@ Both run entirely in the database.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from typing import Any
 
 from sqlalchemy import ColumnElement, Date, Float, Integer, Select, and_, case, cast, func, or_, select, union_all
 from sqlalchemy.sql.expression import literal, literal_column
@@ -160,7 +161,7 @@ STEPS_PER_STATEMENT = 200  # middle ranks looked up per statement (SQLite allows
 
 
 def median_by_buckets(histogram: Select, values: Select, keys: Sequence[str],
-                      wanted: Collection[tuple] | None = None) -> dict[tuple, float]:
+                      wanted: Collection[tuple] | None = None, *, with_counts: bool = False) -> dict[tuple, Any]:
     """The exact median per group (``percentile_cont(0.5)``) without sorting every value.
 
     ``histogram`` selects the group columns named in ``keys``, ``bucket`` (``bucket_of`` the value;
@@ -170,7 +171,8 @@ def median_by_buckets(histogram: Select, values: Select, keys: Sequence[str],
     neighbours for an even one) and the rank's place in it; the second reads each middle value as
     ``ORDER BY value OFFSET place LIMIT 1`` inside its bucket, which an index on (keys, bucket,
     value) answers by walking part of one bucket. ``wanted`` limits the second query to some
-    groups. Returns {key tuple: median}; a group without values is absent.
+    groups. Returns {key tuple: median}, or {key tuple: (values counted, median)} ``with_counts``;
+    a group without values is absent.
     """
     h = histogram.subquery("histogram")
     merged = (select(*(h.c[k] for k in keys), h.c.bucket, func.sum(h.c.n).label("n"))
@@ -200,11 +202,13 @@ def median_by_buckets(histogram: Select, values: Select, keys: Sequence[str],
     steps: dict[tuple, list[int]] = {}
     places: dict[tuple, int] = {}
     middles: dict[tuple, tuple[int, int]] = {}
+    totals: dict[tuple, int] = {}
     for row in middle:
         key = tuple(row[:len(keys)])
         if wanted is not None and key not in wanted:
             continue
         middles[key] = (int(row.lo), int(row.hi))
+        totals[key] = int(row.total)
         ranks = sorted({rank for rank in middles[key] if row.start <= rank < row.upto})
         steps[(key, row.bucket)] = ranks
         places[(key, row.bucket)] = int(ranks[0] - row.start)
@@ -229,5 +233,6 @@ def median_by_buckets(histogram: Select, values: Select, keys: Sequence[str],
     medians = {}
     for key, (lo_rank, hi_rank) in middles.items():
         low, high = found[(key, lo_rank)], found[(key, hi_rank)]
-        medians[key] = low + (0.5 if hi_rank > lo_rank else 0.0) * (high - low)  # percentile_cont's interpolation
+        median = low + (0.5 if hi_rank > lo_rank else 0.0) * (high - low)  # percentile_cont's interpolation
+        medians[key] = (totals[key], median) if with_counts else median
     return medians

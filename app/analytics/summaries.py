@@ -338,10 +338,15 @@ def impact_fact_rows(ranges: Ranges | None) -> Select:
     )
 
 
-def _fact_days(ranges: Ranges | None) -> list[ColumnElement]:
+def _on_days(column, ranges: Ranges | None) -> list[ColumnElement]:
+    """A summary's ``day`` column falls on one of the day ranges; no condition for a full rebuild."""
     if ranges is None:
         return []
-    return [or_(*(ImpactFact.day.between(first, last) for first, last in ranges))]
+    return [or_(*(column.between(first, last) for first, last in ranges))]
+
+
+def _fact_days(ranges: Ranges | None) -> list[ColumnElement]:
+    return _on_days(ImpactFact.day, ranges)
 
 
 def _signs(change) -> list[ColumnElement]:
