@@ -88,3 +88,38 @@ def test_award_buckets_are_filled_as_a_rebuild_fills_them(empty_app):
     downgrade(revision="7303f5067f54")
     upgrade()
     assert rows() == rebuilt
+
+
+def test_marks_are_filled_as_a_rebuild_fills_them(empty_app):
+    """b81f3c6d9e20 fills the attempt and stack marks from the day rows (and a5d2b8e4c1f7 the award
+    buckets): on a generated data set, the same rows a full rebuild writes."""
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from app.analytics.models import AttemptMark, AwardBucketDay, AwardDay, StackMark
+    from app.analytics.summaries import refresh_summaries
+    from app.demo.generate import generate_data
+    from app.demo.loader import load_demo
+
+    upgrade()
+    load_demo()
+    generate_data(teachers=60, seed=3, as_of=date(2026, 6, 30))
+    db.session.commit()
+    refresh_summaries(full=True)
+    db.session.commit()
+
+    def rows():
+        found = {}
+        for model in (AttemptMark, StackMark, AwardBucketDay, AwardDay):
+            columns = [c for c in model.__table__.columns if c.name != "id"]
+            found[model.__tablename__] = sorted(tuple(r) for r in db.session.execute(select(*columns)))
+        db.session.commit()
+        return found
+
+    rebuilt = rows()
+    assert all(rebuilt.values())
+    assert any(r[-1] for r in rebuilt["analytics_attempt_mark"])  # third previous attempts were counted
+    downgrade(revision="7303f5067f54")
+    upgrade()
+    assert rows() == rebuilt

@@ -8,7 +8,9 @@ live queries in ``services.py`` give, for any window of days:
   enrolments started and never submitted): a window is a sum;
 - teachers with an attempt (or a decided attempt) in the window: each attempt carries the day of
   the same teacher's previous one (``lag`` over her attempts in time order), so a teacher counts
-  once, for her first attempt in the window: the one whose previous attempt falls before it;
+  once, for her first attempt in the window: the one whose previous attempt falls before it.
+  Read through ``Marks``: the attempts counted per day from both ends, so a window is a sum of a
+  few rows per day (see ``Marks.window_counts``);
 - decided attempts before a pass: the days of the three decided attempts before it, so the
   attempts the pass needed in a window are 1 plus those on or after the window's first day
   (a pass is a teacher's last attempt at a credential: nobody resubmits after passing);
@@ -22,11 +24,12 @@ live queries in ``services.py`` give, for any window of days:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Date, ColumnElement, Select, and_, case, cast, func, literal, null, or_, select, union, union_all
 
-from app.analytics.models import AttemptDay, AwardBucketDay, AwardDay, OutcomeDay, SchoolDay, StackDay
+from app.analytics.models import AttemptDay, AttemptMark, AwardBucketDay, AwardDay, OutcomeDay, SchoolDay, StackDay, StackMark
 from app.analytics.sql import bucket_of, day_of, days_between, median_by_buckets
 from app.accounts.models import Role, User, UserRole
 from app.credentials.models import Award, Credential, CredentialKind, StackComponent
@@ -211,14 +214,87 @@ def school_day_rows(ranges: Ranges | None) -> Select:
     return union_all(started, earning)
 
 
+@dataclass(frozen=True)
+class Marks:
+    """A day table of events that carry the days of the same person's previous events (``source``:
+    ``prev1``..``prev<depth>``, with ``n`` events per row), counted by day from both ends in a
+    second table (``table``): per ``keys`` and day, the events that day (``n``) and the events whose
+    k-th previous event was that day (``as_prev<k>``).
+
+    Why: in a window [s, e] a person counts once, for her first event in it (previous one before s).
+    Read from the source that is a filter on ``prev1`` over every row of the window (hundreds of
+    thousands at 100,000 teachers). Since an event comes after its previous ones, the events of the
+    window whose k-th previous event is also in it are those with ``prev<k>`` in [s, e] minus those
+    of them after e: the marks of the window's days give the first part, and the source rows after
+    e (none for a window that ends today) the second. First events = events - (those with the
+    previous one in the window)."""
+
+    source: Any
+    table: Any
+    keys: tuple[str, ...]
+    depth: int = 1
+
+    @property
+    def columns(self) -> list[str]:
+        return [*self.keys, "day", "n", *(f"as_prev{k}" for k in range(1, self.depth + 1))]
+
+    def rows(self, ranges: Ranges | None) -> Select:
+        """The marks of the days in ``ranges`` from the source rows (rebuilt first): the rows of
+        those days, and the rows whose previous days fall on them (which an incremental refresh
+        has rebuilt too: it rebuilds every day of a person whose events changed)."""
+        src, depth = self.source, range(1, self.depth + 1)
+        keys = [getattr(src, key).label(key) for key in self.keys]
+
+        def counted(day, column: str) -> Select:  # ``src.n`` in ``column``, 0 in the others
+            counts = [(src.n if name == column else literal(0)).label(name)
+                      for name in ("n", *(f"as_prev{k}" for k in depth))]
+            return select(*keys, day.label("day"), *counts).where(day.is_not(None), *_on_days(day, ranges))
+
+        both = union_all(counted(src.day, "n"), *(counted(getattr(src, f"prev{k}"), f"as_prev{k}") for k in depth))
+        marks = both.subquery("marks")
+        group = [marks.c[key] for key in self.keys] + [marks.c.day]
+        return (select(*group, func.sum(marks.c.n), *(func.sum(marks.c[f"as_prev{k}"]) for k in depth))
+                .group_by(*group))
+
+    def window_counts(self, scope: Scope, conditions: Callable[[Any], list], group: list[str]) -> Select:
+        """Per ``group`` (key names): ``events`` in the window and ``prev<k>``, the events of the
+        window whose k-th previous event is in the window too; first events = events - prev1.
+        ``conditions(model)`` narrows the keys, on the marks and the source alike. One statement."""
+        start, end = scope.filters.start, scope.filters.end
+        depth = range(1, self.depth + 1)
+        marks, src = self.table, self.source
+        prevs = [getattr(src, f"prev{k}") for k in depth]
+        parts = [select(*(getattr(marks, key).label(key) for key in group), marks.n.label("events"),
+                        *(getattr(marks, f"as_prev{k}").label(f"prev{k}") for k in depth))
+                 .where(*conditions(marks), *scope.on_days(marks.day))]
+        if end is not None:  # the events after the window whose previous ones are in it
+            def in_window(prev):
+                return and_(prev <= end, prev >= start) if start is not None else prev <= end
+
+            parts.append(select(*(getattr(src, key).label(key) for key in group), literal(0).label("events"),
+                                *((-case((in_window(prev), src.n), else_=0)).label(f"prev{k}")
+                                  for k, prev in enumerate(prevs, start=1)))
+                         .where(*conditions(src), src.day > end, or_(*(in_window(prev) for prev in prevs))))
+        both = union_all(*parts).subquery("window")
+        keys = [both.c[key] for key in group]
+        return (select(*keys, func.sum(both.c.events).label("events"),
+                       *(func.sum(both.c[f"prev{k}"]).label(f"prev{k}") for k in depth))
+                .group_by(*keys))
+
+
+ATTEMPT_MARKS = Marks(AttemptDay, AttemptMark, ("credential_id", "kind", "passed"), depth=3)
+STACK_MARKS = Marks(StackDay, StackMark, ("stack_id", "kind"))
+
 JOURNEY_SUMMARIES = (
     (OutcomeDay, ["credential_id", "day", "submissions", "first_decided", "first_passed", "passed", "enrollments",
                   "never_submitted"], outcome_day_rows),
     (AttemptDay, ["credential_id", "day", "kind", "passed", "prev1", "prev2", "prev3", "n"], attempt_day_rows),
+    (AttemptMark, ATTEMPT_MARKS.columns, ATTEMPT_MARKS.rows),  # from the attempt rows: after them
     (AwardDay, ["award_id", "credential_id", "day", "days_to_award", "bucket"], award_day_rows),
     # Read from the award rows: after them.
     (AwardBucketDay, ["credential_id", "day", "bucket", "n"], award_bucket_day_rows),
     (StackDay, ["stack_id", "day", "kind", "prev1", "n"], stack_day_rows),
+    (StackMark, STACK_MARKS.columns, STACK_MARKS.rows),
     (SchoolDay, ["school_id", "issuer_id", "day", "kind", "prev1", "n"], school_day_rows),
 )
 
@@ -266,16 +342,11 @@ def outcome_counts(scope: Scope) -> dict[int, dict[str, int]]:
         .group_by(OutcomeDay.credential_id)
     ):
         counts[row.credential_id] = {**row._mapping, "teachers": 0, "decided": 0}
-    first = first_in_window(AttemptDay.prev1, scope)
-    for row in db.session.execute(
-        select(AttemptDay.credential_id,
-               func.sum(case((AttemptDay.kind == "submitted", AttemptDay.n), else_=0)).label("teachers"),
-               func.sum(case((AttemptDay.kind == "decided", AttemptDay.n), else_=0)).label("decided"))
-        .where(AttemptDay.credential_id.in_(scope.credentials()), *scope.on_days(AttemptDay.day), first)
-        .group_by(AttemptDay.credential_id)
-    ):
-        counts.setdefault(row.credential_id, {})
-        counts[row.credential_id].update(teachers=row.teachers, decided=row.decided)
+    names = {"submitted": "teachers", "decided": "decided"}
+    for row in db.session.execute(ATTEMPT_MARKS.window_counts(
+            scope, lambda m: [m.credential_id.in_(scope.credentials())], ["credential_id", "kind"])):
+        counts.setdefault(row.credential_id, {"teachers": 0, "decided": 0})
+        counts[row.credential_id][names[row.kind]] += row.events - row.prev1
     return counts
 
 
@@ -302,13 +373,9 @@ def stack_counts(scope: Scope) -> dict[str, dict[int, int]]:
     """Per stack, for the window: teachers who started a component ("started"), who earned one
     ("earned"), and stack awards ("awarded"). One query."""
     counts: dict[str, dict[int, int]] = {"started": {}, "earned": {}, "awarded": {}}
-    for row in db.session.execute(
-        select(StackDay.stack_id, StackDay.kind, func.sum(StackDay.n).label("n"))
-        .where(StackDay.stack_id.in_(scope.credentials()), *scope.on_days(StackDay.day),
-               first_in_window(StackDay.prev1, scope))
-        .group_by(StackDay.stack_id, StackDay.kind)
-    ):
-        counts[row.kind][row.stack_id] = row.n
+    for row in db.session.execute(STACK_MARKS.window_counts(
+            scope, lambda m: [m.stack_id.in_(scope.credentials())], ["stack_id", "kind"])):
+        counts[row.kind][row.stack_id] = row.events - row.prev1
     return counts
 
 
@@ -327,17 +394,11 @@ def school_counts(scope: Scope, schools: Select) -> Select:
 
 def attempts_to_pass_counts(scope: Scope) -> dict[int, int]:
     """Teachers who passed in the window by decided attempts in it (1, 2, 3, 4 = four or more). One query."""
-    start = scope.filters.start
-    earlier = [AttemptDay.prev1, AttemptDay.prev2, AttemptDay.prev3]
-    in_window = [case(((p >= start) if start is not None else p.is_not(None), 1), else_=0) for p in earlier]
-    bucket = (1 + in_window[0] + in_window[1] + in_window[2]).label("attempts")
-    rows = db.session.execute(
-        select(bucket, func.sum(AttemptDay.n).label("teachers"))
-        .where(AttemptDay.kind == "decided", AttemptDay.passed == 1,
-               AttemptDay.credential_id.in_(scope.credentials()), *scope.on_days(AttemptDay.day))
-        .group_by(bucket)
-    )
-    return {row.attempts: row.teachers for row in rows}
+    row = db.session.execute(ATTEMPT_MARKS.window_counts(
+        scope, lambda m: [m.kind == "decided", m.passed == 1, m.credential_id.in_(scope.credentials())], [])).one()
+    # Passes whose pass needed at least k + 1 decided attempts in the window: prev<k> (prev0: all).
+    at_least = [row.events or 0, row.prev1 or 0, row.prev2 or 0, row.prev3 or 0]
+    return {k: at_least[k - 1] - (at_least[k] if k < 4 else 0) for k in (1, 2, 3, 4)}
 
 
 __all__ = ["JOURNEY_SUMMARIES", "attempts_to_pass_counts", "days_to_award", "journey_changed_days",

@@ -230,6 +230,25 @@ class AttemptDay(Base):
     n: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class AttemptMark(Base):
+    """``AttemptDay`` counted by day from both ends (``journeys.Marks``): per credential, kind,
+    passed and day, the attempts submitted that day (``n``) and the attempts whose previous
+    (``as_prev1``), second previous (``as_prev2``) or third previous (``as_prev3``) attempt was
+    submitted that day. A window's teachers and attempts to pass are sums of these rows."""
+
+    __tablename__ = "analytics_attempt_mark"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    credential_id: Mapped[int] = mapped_column(ForeignKey("credential.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    passed: Mapped[int] = mapped_column(Integer, default=0)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+    as_prev1: Mapped[int] = mapped_column(Integer, default=0)
+    as_prev2: Mapped[int] = mapped_column(Integer, default=0)
+    as_prev3: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class AwardDay(Base):
     """Each award not revoked: its credential, day issued, days from the enrolment's start (exact)
     and the histogram bucket of those days (``journeys.AWARD_BUCKET`` days wide): the median is
@@ -273,6 +292,20 @@ class StackDay(Base):
     n: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class StackMark(Base):
+    """``StackDay`` counted by day from both ends (``journeys.Marks``): per stack, kind and day,
+    the events that day (``n``) and the events whose previous one was that day (``as_prev1``)."""
+
+    __tablename__ = "analytics_stack_mark"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stack_id: Mapped[int] = mapped_column(ForeignKey("credential.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    day: Mapped[date] = mapped_column(Date, index=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+    as_prev1: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class SchoolDay(Base):
     """Per school of the teacher, issuing organization and day: her microcredential enrolments
     started ("started") and awards issued ("earning"), with the day of her previous one from that
@@ -303,6 +336,8 @@ class SchoolStaff(Base):
 Index("ix_analytics_school_day_issuer_day", SchoolDay.issuer_id, SchoolDay.day)
 Index("ix_analytics_stack_day_stack_day", StackDay.stack_id, StackDay.day)
 Index("ix_analytics_attempt_day_credential_day", AttemptDay.credential_id, AttemptDay.day)
+Index("ix_analytics_attempt_mark_credential_day", AttemptMark.credential_id, AttemptMark.day)
+Index("ix_analytics_stack_mark_stack_day", StackMark.stack_id, StackMark.day)
 Index("ix_analytics_award_day_credential_day", AwardDay.credential_id, AwardDay.day)
 Index("ix_analytics_award_bucket_day_credential_day", AwardBucketDay.credential_id, AwardBucketDay.day)
 Index("ix_analytics_impact_day_credential_day", ImpactDay.credential_id, ImpactDay.day)
@@ -329,6 +364,6 @@ Index("ix_submission_submitted_at", Submission.submitted_at)
 Index("ix_enrollment_started_at", Enrollment.started_at)
 Index("ix_award_issued_at", Award.issued_at)
 
-__all__ = ["AnalyticsDirtyDay", "AnalyticsRefresh", "AssignmentDay", "AttemptDay", "AwardBucketDay", "AwardDay", "CriterionDay",
+__all__ = ["AnalyticsDirtyDay", "AnalyticsRefresh", "AssignmentDay", "AttemptDay", "AttemptMark", "AwardBucketDay", "AwardDay", "CriterionDay",
            "ImpactDay", "ImpactFact", "ImpactMeasureDay", "ImpactTeacherDay", "OutcomeDay", "ReviewerDay", "SchoolDay",
-           "StackDay", "TurnaroundDay"]
+           "StackDay", "StackMark", "TurnaroundDay"]

@@ -452,10 +452,17 @@ def _review(writer: _Writer, ids: _Ids, rng: random.Random, micro: _Micro, submi
         else:
             deserved.append(min(len(levels) - 1, pass_position + (rng.random() < 0.3)))
     peers = []
+    tries = 0
     while len(peers) < micro.peer_reviews:
         candidate = reviewers[rng.randrange(len(reviewers))]
-        if candidate[1] != school_id and candidate not in peers:
+        tries += 1
+        # A small data set may have too few reviewers outside the school (or at all): once none is
+        # left, the teacher's own school is allowed, and the peers are as many as there are reviewers.
+        outside = tries <= 200 or any(r[1] != school_id and r not in peers for r in reviewers)
+        if candidate not in peers and (candidate[1] != school_id or not outside):
             peers.append(candidate)
+        elif len(peers) == len(reviewers):
+            break
     finish = submitted
     all_done = True
     peer_levels: list[list[int]] = []

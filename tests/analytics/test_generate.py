@@ -38,3 +38,13 @@ def test_generate_writes_a_consistent_program(app, runner):
 
     again = runner.invoke(args=["demo", "generate", "--teachers", "5", "--seed", "7"])
     assert again.exit_code != 0 and "already" in again.output
+
+
+def test_a_small_data_set_with_few_reviewers_outside_a_school_is_generated(app, runner):
+    """With 60 teachers and seed 3 some teacher has fewer calibrated reviewers outside her school than
+    her attempt needs peers: they then come from her own school (the generator used to look for
+    others for ever)."""
+    result = runner.invoke(args=["demo", "generate", "--teachers", "60", "--seed", "3", "--as-of", "2026-06-30"])
+    assert result.exit_code == 0, result.output
+    reviews = select(Review.id)
+    assert _count(reviews) > 0
