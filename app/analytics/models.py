@@ -338,6 +338,12 @@ Index("ix_analytics_stack_day_stack_day", StackDay.stack_id, StackDay.day)
 Index("ix_analytics_attempt_day_credential_day", AttemptDay.credential_id, AttemptDay.day)
 Index("ix_analytics_attempt_mark_credential_day", AttemptMark.credential_id, AttemptMark.day)
 Index("ix_analytics_stack_mark_stack_day", StackMark.stack_id, StackMark.day)
+# The rows after a window whose previous days are in it (``journeys.Marks.window_counts``): for a
+# window that ended long ago, fewer rows have a previous day in it than a day after it.
+Index("ix_analytics_attempt_day_prev1", AttemptDay.prev1)
+Index("ix_analytics_attempt_day_prev2", AttemptDay.prev2)
+Index("ix_analytics_attempt_day_prev3", AttemptDay.prev3)
+Index("ix_analytics_stack_day_prev1", StackDay.prev1)
 Index("ix_analytics_award_day_credential_day", AwardDay.credential_id, AwardDay.day)
 Index("ix_analytics_award_bucket_day_credential_day", AwardBucketDay.credential_id, AwardBucketDay.day)
 Index("ix_analytics_impact_day_credential_day", ImpactDay.credential_id, ImpactDay.day)

@@ -3,6 +3,8 @@
 A window's first attempts (teachers counted once) and attempts to pass, and the stack figures, are
 read as sums of per-day marks (``journeys.Marks``) instead of filtering every attempt row of the
 window on the previous attempt's day. Filled here from the day rows, so no full rebuild is needed.
+The day rows are indexed by their previous days: a window that ended long ago finds the rows after
+it whose previous days fall in it through those.
 
 Revision ID: b81f3c6d9e20
 Revises: a5d2b8e4c1f7
@@ -69,11 +71,23 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_analytics_stack_mark_day'), ['day'], unique=False)
         batch_op.create_index('ix_analytics_stack_mark_stack_day', ['stack_id', 'day'], unique=False)
 
+    with op.batch_alter_table('analytics_attempt_day', schema=None) as batch_op:
+        for k in (1, 2, 3):
+            batch_op.create_index(f'ix_analytics_attempt_day_prev{k}', [f'prev{k}'], unique=False)
+    with op.batch_alter_table('analytics_stack_day', schema=None) as batch_op:
+        batch_op.create_index('ix_analytics_stack_day_prev1', ['prev1'], unique=False)
+
     _fill("analytics_attempt_mark", "analytics_attempt_day", ["credential_id", "kind", "passed"], 3)
     _fill("analytics_stack_mark", "analytics_stack_day", ["stack_id", "kind"], 1)
 
 
 def downgrade():
+    with op.batch_alter_table('analytics_stack_day', schema=None) as batch_op:
+        batch_op.drop_index('ix_analytics_stack_day_prev1')
+    with op.batch_alter_table('analytics_attempt_day', schema=None) as batch_op:
+        for k in (3, 2, 1):
+            batch_op.drop_index(f'ix_analytics_attempt_day_prev{k}')
+
     with op.batch_alter_table('analytics_stack_mark', schema=None) as batch_op:
         batch_op.drop_index('ix_analytics_stack_mark_stack_day')
         batch_op.drop_index(batch_op.f('ix_analytics_stack_mark_day'))
