@@ -34,7 +34,7 @@ import unicodedata
 import uuid
 import weakref
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -219,9 +219,9 @@ class _BackgroundHash:
     hashlib releases the interpreter lock while it hashes a large piece, so the
     request thread goes on receiving and writing the upload while this thread
     hashes what was written before: on two cores, hashing no longer adds to the
-    upload's duration. The queue holds at most ``HASH_QUEUE_PIECES`` pieces
-    (with the parser's 256 KB pieces, 2 MB), so a slow hash slows the writer
-    instead of growing memory. Pieces must not change once handed over.
+    upload's duration. The queue holds at most ``HASH_QUEUE_PIECES`` pieces, so
+    a slow hash slows the writer instead of growing memory. A piece must not
+    change until it is hashed (``update`` says when).
     """
 
     _END = object()
@@ -229,15 +229,28 @@ class _BackgroundHash:
     def __init__(self) -> None:
         self._hash = hashlib.sha256()
         self._pieces: queue.Queue[Any] = queue.Queue(maxsize=HASH_QUEUE_PIECES)
+        self._handed = self._hashed = 0
+        self._progress = threading.Condition()
         self._thread = threading.Thread(target=self._run, name="upload-sha256", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         while (piece := self._pieces.get()) is not self._END:
             self._hash.update(piece)
+            with self._progress:
+                self._hashed += 1
+                self._progress.notify_all()
 
-    def update(self, piece: bytes) -> None:
+    def update(self, piece: bytes | memoryview) -> Callable[[], None]:
+        """Queue ``piece``; the function returned waits until it is hashed."""
         self._pieces.put(piece)
+        self._handed += 1
+        ticket = self._handed
+        return lambda: self._wait(ticket)
+
+    def _wait(self, ticket: int) -> None:
+        with self._progress:
+            self._progress.wait_for(lambda: self._hashed >= ticket or not self._thread.is_alive())
 
     def hexdigest(self) -> str:
         """The digest of everything handed over; ends the thread (call once)."""
@@ -248,6 +261,10 @@ class _BackgroundHash:
         if self._thread.is_alive():
             self._pieces.put(self._END)
             self._thread.join()
+
+
+def _nothing_to_wait_for() -> None:
+    pass
 
 
 class HashingSpool:
@@ -269,18 +286,26 @@ class HashingSpool:
         self._digest: str | None = None
 
     def write(self, data: Any) -> int:
+        # The hash thread reads the piece later: hand it bytes, which cannot change.
+        return self._write(data if type(data) is bytes else bytes(memoryview(data)))[0]
+
+    def write_borrowed(self, data: memoryview) -> Callable[[], None]:
+        """Write ``data`` like ``write``, letting the hash thread read ``data`` itself later
+        instead of a copy: the caller must leave those bytes unchanged until the function
+        returned has returned."""
+        return self._write(data)[1]
+
+    def _write(self, data: bytes | memoryview) -> tuple[int, Callable[[], None]]:
         if self._valid and self._file.tell() != self._written:
             self._invalidate()
         count = self._file.write(data)
-        if self._valid:
-            if self._hash is None:
-                self._hash = _BackgroundHash()
-                weakref.finalize(self, self._hash.stop)
-            # The hash thread reads the piece later: hand it bytes, which cannot change.
-            piece = data if type(data) is bytes else bytes(memoryview(data))
-            self._hash.update(piece if count == len(piece) else piece[:count])
-            self._written += count
-        return count
+        if not self._valid:
+            return count, _nothing_to_wait_for
+        if self._hash is None:
+            self._hash = _BackgroundHash()
+            weakref.finalize(self, self._hash.stop)
+        self._written += count
+        return count, self._hash.update(data if count == len(data) else data[:count])
 
     def writelines(self, lines: Any) -> None:
         for line in lines:
