@@ -122,8 +122,7 @@ class GunicornBodyReader(BodyReader):
 
     def close(self) -> None:
         if self._taken:
-            self._unreader.unread(bytes(self._taken))
-            self._reader.length += len(self._taken)
+            self._unreader.unread(bytes(self._taken))  # still counted in the reader's length
             self._taken = memoryview(b"")
 
 

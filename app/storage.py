@@ -57,6 +57,8 @@ S3_MULTIPART_THRESHOLD = 8 * 1024 * 1024
 S3_PART_SIZE = 5 * 1024 * 1024
 #: Upload pieces waiting for the spool's hash thread, at most (``_BackgroundHash``).
 HASH_QUEUE_PIECES = 8
+#: A spool asks the disk to write what it holds every this many bytes (``_BackgroundSync``).
+SPOOL_SYNC_BYTES = 16 * 1024 * 1024
 #: The longest a presigned URL may live (the S3 SigV4 maximum, seven days).
 MAX_URL_EXPIRY = 7 * 24 * 3600
 #: Matches ``Artifact.storage_key`` (``String(500)``).
@@ -267,22 +269,71 @@ def _nothing_to_wait_for() -> None:
     pass
 
 
+class _BackgroundSync:
+    """``fdatasync`` of a file in a thread of its own, whenever asked (``request``), so
+    the disk writes an upload while the rest is still arriving and the fsync that
+    stores it has little left to do. A failed sync is kept and raised by ``finish``:
+    Linux reports a failed writeback to one sync call only."""
+
+    def __init__(self, fd: int):
+        self._fd = fd
+        self._wanted = threading.Event()
+        self._finished = False
+        self._error: OSError | None = None
+        self._thread = threading.Thread(target=self._run, name="upload-fdatasync", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        sync = getattr(os, "fdatasync", os.fsync)  # macOS has no fdatasync
+        while True:
+            self._wanted.wait()
+            self._wanted.clear()
+            if self._finished:
+                return
+            try:
+                sync(self._fd)
+            except OSError as exc:
+                self._error = exc
+                return
+
+    def request(self) -> None:
+        self._wanted.set()
+
+    def finish(self) -> None:
+        """End the thread (after a sync in progress); raises the ``OSError`` of a failed sync."""
+        self._finished = True
+        self._wanted.set()
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+
+def _finish_quietly(sync: _BackgroundSync) -> None:
+    try:
+        sync.finish()
+    except OSError:  # the spool is being thrown away
+        pass
+
+
 class HashingSpool:
     """A file that hashes (sha256) and counts the bytes written to it, for upload spools.
 
     The request parser writes an upload front to back once; the digest taken on
     the way is then the digest of the file, and storing it needs no second read.
     Hashing runs beside the writes (``_BackgroundHash``), started with the first
-    write. Any write that is not at the end of what was written so far (after a
-    seek, or a truncate) makes ``digest()`` None, so callers fall back to reading
-    the file. Everything else (read, seek, name, fileno, close) is the wrapped file's.
+    write. Every ``SPOOL_SYNC_BYTES`` a third thread starts the disk writing what
+    is there (``_BackgroundSync``); ``sync()`` waits for it and fsyncs the rest.
+    Any write that is not at the end of what was written so far (after a seek, or
+    a truncate) makes ``digest()`` None, so callers fall back to reading the file.
+    Everything else (read, seek, name, fileno, close) is the wrapped file's.
     """
 
     def __init__(self, file: Any):
         self._file = file
         self._hash: _BackgroundHash | None = None
+        self._sync: _BackgroundSync | None = None
         self._valid = True
-        self._written = 0
+        self._written = self._sync_requested = 0
         self._digest: str | None = None
 
     def write(self, data: Any) -> int:
@@ -305,6 +356,12 @@ class HashingSpool:
             self._hash = _BackgroundHash()
             weakref.finalize(self, self._hash.stop)
         self._written += count
+        if self._written - self._sync_requested >= SPOOL_SYNC_BYTES:
+            self._sync_requested = self._written
+            if self._sync is None:
+                self._sync = _BackgroundSync(self._file.fileno())
+                weakref.finalize(self, _finish_quietly, self._sync)
+            self._sync.request()
         return count, self._hash.update(data if count == len(data) else data[:count])
 
     def writelines(self, lines: Any) -> None:
@@ -328,9 +385,20 @@ class HashingSpool:
             self._digest = self._hash.hexdigest() if self._hash is not None else hashlib.sha256().hexdigest()
         return self._written, self._digest
 
+    def sync(self) -> None:
+        """Flush and fsync the file, after the background syncs; raises their ``OSError`` too."""
+        self._file.flush()
+        if self._sync is not None:
+            sync, self._sync = self._sync, None
+            sync.finish()
+        os.fsync(self._file.fileno())
+
     def close(self) -> None:
         if self._hash is not None:
             self._hash.stop()
+        if self._sync is not None:  # before the file descriptor can be closed and reused
+            sync, self._sync = self._sync, None
+            _finish_quietly(sync)
         self._file.close()
 
     def __getattr__(self, name: str) -> Any:
@@ -497,8 +565,7 @@ class LocalStorage(Storage):
             if size > max_bytes:
                 raise too_large_error(max_bytes)
         with _local_errors():
-            spool.flush()
-            os.fsync(spool.fileno())
+            spool.sync()
             path.parent.mkdir(parents=True, exist_ok=True)
         try:
             os.link(spool.name, path)
