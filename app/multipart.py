@@ -18,7 +18,8 @@ while looking for a header block, preamble or epilogue, ``max_form_parts``).
 Malformed bodies raise ``ValueError`` as Werkzeug's decoder does, so the form
 parser treats them the same way (an empty form, by default); limits raise
 ``RequestEntityTooLarge``. A preamble or header block must also fit in one
-buffer.
+buffer. Unlike Werkzeug's decoder, the result never depends on how the server
+cuts the body into reads (a ``\r`` at the end of one read waits for the next).
 """
 
 from __future__ import annotations
@@ -48,8 +49,6 @@ _AFTER_BOUNDARY = re.compile(rb"--|" + _BLANKS + _LINE_BREAK)
 #: What may still become ``_AFTER_BOUNDARY`` (or a longer match of it) with more bytes.
 _AFTER_BOUNDARY_SO_FAR = re.compile(rb"-?|" + _BLANKS + rb"\r?")
 _CR, _LF = 13, 10
-
-ReadInto = Callable[[memoryview], int]
 
 
 class BodyReader:
