@@ -34,7 +34,7 @@ import unicodedata
 import uuid
 import weakref
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -57,6 +57,8 @@ S3_MULTIPART_THRESHOLD = 8 * 1024 * 1024
 S3_PART_SIZE = 5 * 1024 * 1024
 #: Upload pieces waiting for the spool's hash thread, at most (``_BackgroundHash``).
 HASH_QUEUE_PIECES = 8
+#: A spool asks the disk to write what it holds every this many bytes (``_BackgroundSync``).
+SPOOL_SYNC_BYTES = 16 * 1024 * 1024
 #: The longest a presigned URL may live (the S3 SigV4 maximum, seven days).
 MAX_URL_EXPIRY = 7 * 24 * 3600
 #: Matches ``Artifact.storage_key`` (``String(500)``).
@@ -219,9 +221,9 @@ class _BackgroundHash:
     hashlib releases the interpreter lock while it hashes a large piece, so the
     request thread goes on receiving and writing the upload while this thread
     hashes what was written before: on two cores, hashing no longer adds to the
-    upload's duration. The queue holds at most ``HASH_QUEUE_PIECES`` pieces
-    (with the parser's 256 KB pieces, 2 MB), so a slow hash slows the writer
-    instead of growing memory. Pieces must not change once handed over.
+    upload's duration. The queue holds at most ``HASH_QUEUE_PIECES`` pieces, so
+    a slow hash slows the writer instead of growing memory. A piece must not
+    change until it is hashed (``update`` says when).
     """
 
     _END = object()
@@ -229,15 +231,28 @@ class _BackgroundHash:
     def __init__(self) -> None:
         self._hash = hashlib.sha256()
         self._pieces: queue.Queue[Any] = queue.Queue(maxsize=HASH_QUEUE_PIECES)
+        self._handed = self._hashed = 0
+        self._progress = threading.Condition()
         self._thread = threading.Thread(target=self._run, name="upload-sha256", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         while (piece := self._pieces.get()) is not self._END:
             self._hash.update(piece)
+            with self._progress:
+                self._hashed += 1
+                self._progress.notify_all()
 
-    def update(self, piece: bytes) -> None:
+    def update(self, piece: bytes | memoryview) -> Callable[[], None]:
+        """Queue ``piece``; the function returned waits until it is hashed."""
         self._pieces.put(piece)
+        self._handed += 1
+        ticket = self._handed
+        return lambda: self._wait(ticket)
+
+    def _wait(self, ticket: int) -> None:
+        with self._progress:
+            self._progress.wait_for(lambda: self._hashed >= ticket or not self._thread.is_alive())
 
     def hexdigest(self) -> str:
         """The digest of everything handed over; ends the thread (call once)."""
@@ -250,37 +265,104 @@ class _BackgroundHash:
             self._thread.join()
 
 
+def _nothing_to_wait_for() -> None:
+    pass
+
+
+class _BackgroundSync:
+    """``fdatasync`` of a file in a thread of its own, whenever asked (``request``), so
+    the disk writes an upload while the rest is still arriving and the fsync that
+    stores it has little left to do. A failed sync is kept and raised by ``finish``:
+    Linux reports a failed writeback to one sync call only."""
+
+    def __init__(self, fd: int):
+        self._fd = fd
+        self._wanted = threading.Event()
+        self._finished = False
+        self._error: OSError | None = None
+        self._thread = threading.Thread(target=self._run, name="upload-fdatasync", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        sync = getattr(os, "fdatasync", os.fsync)  # macOS has no fdatasync
+        while True:
+            self._wanted.wait()
+            self._wanted.clear()
+            if self._finished:
+                return
+            try:
+                sync(self._fd)
+            except OSError as exc:
+                self._error = exc
+                return
+
+    def request(self) -> None:
+        self._wanted.set()
+
+    def finish(self) -> None:
+        """End the thread (after a sync in progress); raises the ``OSError`` of a failed sync."""
+        self._finished = True
+        self._wanted.set()
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+
+def _finish_quietly(sync: _BackgroundSync) -> None:
+    try:
+        sync.finish()
+    except OSError:  # the spool is being thrown away
+        pass
+
+
 class HashingSpool:
     """A file that hashes (sha256) and counts the bytes written to it, for upload spools.
 
     The request parser writes an upload front to back once; the digest taken on
     the way is then the digest of the file, and storing it needs no second read.
     Hashing runs beside the writes (``_BackgroundHash``), started with the first
-    write. Any write that is not at the end of what was written so far (after a
-    seek, or a truncate) makes ``digest()`` None, so callers fall back to reading
-    the file. Everything else (read, seek, name, fileno, close) is the wrapped file's.
+    write. Every ``SPOOL_SYNC_BYTES`` a third thread starts the disk writing what
+    is there (``_BackgroundSync``); ``sync()`` waits for it and fsyncs the rest.
+    Any write that is not at the end of what was written so far (after a seek, or
+    a truncate) makes ``digest()`` None, so callers fall back to reading the file.
+    Everything else (read, seek, name, fileno, close) is the wrapped file's.
     """
 
     def __init__(self, file: Any):
         self._file = file
         self._hash: _BackgroundHash | None = None
+        self._sync: _BackgroundSync | None = None
         self._valid = True
-        self._written = 0
+        self._written = self._sync_requested = 0
         self._digest: str | None = None
 
     def write(self, data: Any) -> int:
+        # The hash thread reads the piece later: hand it bytes, which cannot change.
+        return self._write(data if type(data) is bytes else bytes(memoryview(data)))[0]
+
+    def write_borrowed(self, data: memoryview) -> Callable[[], None]:
+        """Write ``data`` like ``write``, letting the hash thread read ``data`` itself later
+        instead of a copy: the caller must leave those bytes unchanged until the function
+        returned has returned."""
+        return self._write(data)[1]
+
+    def _write(self, data: bytes | memoryview) -> tuple[int, Callable[[], None]]:
         if self._valid and self._file.tell() != self._written:
             self._invalidate()
         count = self._file.write(data)
-        if self._valid:
-            if self._hash is None:
-                self._hash = _BackgroundHash()
-                weakref.finalize(self, self._hash.stop)
-            # The hash thread reads the piece later: hand it bytes, which cannot change.
-            piece = data if type(data) is bytes else bytes(memoryview(data))
-            self._hash.update(piece if count == len(piece) else piece[:count])
-            self._written += count
-        return count
+        if not self._valid:
+            return count, _nothing_to_wait_for
+        if self._hash is None:
+            self._hash = _BackgroundHash()
+            weakref.finalize(self, self._hash.stop)
+        self._written += count
+        if self._written - self._sync_requested >= SPOOL_SYNC_BYTES:
+            self._sync_requested = self._written
+            if self._sync is None:
+                self._sync = _BackgroundSync(self._file.fileno())
+                weakref.finalize(self, _finish_quietly, self._sync)
+            self._sync.request()
+        return count, self._hash.update(data if count == len(data) else data[:count])
 
     def writelines(self, lines: Any) -> None:
         for line in lines:
@@ -303,9 +385,20 @@ class HashingSpool:
             self._digest = self._hash.hexdigest() if self._hash is not None else hashlib.sha256().hexdigest()
         return self._written, self._digest
 
+    def sync(self) -> None:
+        """Flush and fsync the file, after the background syncs; raises their ``OSError`` too."""
+        self._file.flush()
+        if self._sync is not None:
+            sync, self._sync = self._sync, None
+            sync.finish()
+        os.fsync(self._file.fileno())
+
     def close(self) -> None:
         if self._hash is not None:
             self._hash.stop()
+        if self._sync is not None:  # before the file descriptor can be closed and reused
+            sync, self._sync = self._sync, None
+            _finish_quietly(sync)
         self._file.close()
 
     def __getattr__(self, name: str) -> Any:
@@ -472,8 +565,7 @@ class LocalStorage(Storage):
             if size > max_bytes:
                 raise too_large_error(max_bytes)
         with _local_errors():
-            spool.flush()
-            os.fsync(spool.fileno())
+            spool.sync()
             path.parent.mkdir(parents=True, exist_ok=True)
         try:
             os.link(spool.name, path)

@@ -33,14 +33,15 @@ import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import magic
 from flask import Request
-from werkzeug.formparser import FormDataParser, MultiPartParser
+from werkzeug.formparser import FormDataParser
 from PIL import Image, ImageOps, ImageSequence
 
 from app.errors import ValidationError
+from app.multipart import BUFFER_BYTES, BodyReader, GunicornBodyReader, StreamingMultiPartParser
 from app.storage import CHUNK_SIZE, Readable, Storage, get_storage, too_large_error
 
 log = logging.getLogger(__name__)
@@ -49,15 +50,9 @@ log = logging.getLogger(__name__)
 SNIFF_BYTES = 64 * 1024
 #: Uploads up to this size are spooled in memory, larger ones to a temp file.
 SPOOL_MEMORY_BYTES = 1024 * 1024
-#: Requests up to this size keep their files in memory (Werkzeug's own threshold).
+#: Requests up to this size keep their files in memory (Werkzeug's own threshold) and are
+#: parsed by Werkzeug's multipart parser; larger ones by ``StreamingMultiPartParser``.
 SPOOL_IN_MEMORY_REQUEST_BYTES = 500 * 1024
-#: How much of the request body is read from the server at a time. gunicorn receives
-#: up to 1 MB per recv() and keeps what a smaller read leaves over, copying the rest
-#: again on every read: Werkzeug's 64 KB steps cost about 0.5 CPU-seconds per 100 MB.
-UPLOAD_READ_BYTES = 1024 * 1024
-#: The slices handed to Werkzeug's multipart decoder, which refuses any single slice
-#: larger than ``MAX_FORM_MEMORY_SIZE`` (so at most half of that setting).
-UPLOAD_PARSE_BYTES = 256 * 1024
 #: Longest accepted file name, in characters (``Artifact.original_name`` holds 300).
 MAX_NAME_LENGTH = 255
 #: Largest image we decode (width x height). Pillow's own default is about 89
@@ -221,46 +216,29 @@ _BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u20
 # --- type detection ------------------------------------------------------------------------
 
 
-class _LargeReads:
-    """Reads ``stream`` in blocks of ``block`` bytes and hands them out in the smaller
-    pieces asked for, so the server sees few large reads."""
-
-    def __init__(self, stream: Readable, block: int):
-        self._read = stream.read
-        self._block_size = block
-        self._block = b""
-        self._position = 0
-
-    def read(self, size: int = -1, /) -> bytes:
-        if self._position >= len(self._block):
-            self._block, self._position = self._read(self._block_size), 0
-        if size is None or size < 0:
-            size = len(self._block) - self._position
-        piece = self._block[self._position : self._position + size]
-        self._position += len(piece)
-        return piece
-
-
 class UploadFormDataParser(FormDataParser):
-    """Werkzeug's form parser, reading multipart bodies from the server in
-    ``UPLOAD_READ_BYTES`` blocks and decoding them in ``UPLOAD_PARSE_BYTES`` slices
-    (fewer, if ``MAX_FORM_MEMORY_SIZE`` is set lower). Limits are Werkzeug's own."""
+    """Werkzeug's form parser, with multipart bodies larger than
+    ``SPOOL_IN_MEMORY_REQUEST_BYTES`` (or of unknown length) read by
+    ``StreamingMultiPartParser``: straight from gunicorn's socket when ``environ``
+    shows the body there unread, else from ``stream``. Limits are Werkzeug's own."""
+
+    environ: dict[str, Any] | None = None
 
     def _parse_multipart(self, stream, mimetype, content_length, options):  # type: ignore[no-untyped-def]
-        parse_bytes = UPLOAD_PARSE_BYTES
-        if self.max_form_memory_size:
-            parse_bytes = max(1024, min(parse_bytes, self.max_form_memory_size // 2))
-        parser = MultiPartParser(
+        if content_length is not None and content_length <= SPOOL_IN_MEMORY_REQUEST_BYTES:
+            return super()._parse_multipart(stream, mimetype, content_length, options)
+        boundary = options.get("boundary", "").encode("ascii")
+        if not boundary:
+            raise ValueError("Missing boundary")
+        parser = StreamingMultiPartParser(
             stream_factory=self.stream_factory,
             max_form_memory_size=self.max_form_memory_size,
             max_form_parts=self.max_form_parts,
             cls=self.cls,
-            buffer_size=parse_bytes,
+            buffer_size=BUFFER_BYTES,
         )
-        boundary = options.get("boundary", "").encode("ascii")
-        if not boundary:
-            raise ValueError("Missing boundary")
-        form, files = parser.parse(_LargeReads(stream, UPLOAD_READ_BYTES), boundary, content_length)  # type: ignore[arg-type]
+        reader = GunicornBodyReader.of(self.environ or {}, content_length) or BodyReader(stream)
+        form, files = parser.parse_body(reader, boundary, content_length)
         return stream, form, files
 
 
@@ -268,10 +246,17 @@ class UploadRequest(Request):
     """The app's request class: large uploaded files are spooled where the storage
     backend can take them over (``Storage.spool_file``: local disk hard-links the
     spool into place) instead of a system temporary file that would be copied a
-    second time. Small files stay in memory, as with Werkzeug's default. Multipart
-    bodies are read in large steps (``UploadFormDataParser``)."""
+    second time. Small files stay in memory, as with Werkzeug's default. Large
+    multipart bodies are read into reused buffers, from gunicorn's socket where
+    possible (``UploadFormDataParser``)."""
 
     form_data_parser_class = UploadFormDataParser
+
+    def make_form_data_parser(self) -> FormDataParser:
+        parser = super().make_form_data_parser()
+        if isinstance(parser, UploadFormDataParser):
+            parser.environ = self.environ
+        return parser
 
     def _get_file_stream(
         self, total_content_length: int | None, content_type: str | None, filename: str | None = None,

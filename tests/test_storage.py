@@ -9,6 +9,7 @@ import os
 import re
 import socket
 import threading
+import time
 import tracemalloc
 import urllib.request
 from collections.abc import Callable
@@ -552,6 +553,57 @@ def test_a_spool_hashes_in_one_thread_that_ends_with_the_digest_or_the_close(tmp
     second.close()
     assert len(_hash_threads()) == before
     first.close()
+
+
+def test_a_borrowed_piece_is_hashed_before_its_waiter_returns(tmp_path: Path) -> None:
+    spool = LocalStorage(tmp_path / "files").spool_file()
+    buffer = bytearray(os.urandom(MB))
+    waits = [spool.write_borrowed(memoryview(buffer)[i : i + MB // 4]) for i in range(0, MB, MB // 4)]
+    waits[-1]()  # pieces are hashed in order: the last one done means all are
+    expected = bytes(buffer)
+    buffer[:] = bytes(MB)  # the caller may now reuse its buffer
+    assert spool.digest() == (MB, hashlib.sha256(expected).hexdigest())
+    spool.flush()
+    assert Path(spool.name).read_bytes() == expected
+    spool.close()
+
+
+def test_a_spool_starts_writing_to_disk_while_it_is_written(monkeypatch, tmp_path: Path) -> None:
+    import app.storage
+
+    synced: list[int] = []
+    monkeypatch.setattr(app.storage, "SPOOL_SYNC_BYTES", MB)
+    monkeypatch.setattr(app.storage.os, "fdatasync", lambda fd: synced.append(fd), raising=False)
+    storage = LocalStorage(tmp_path / "files")
+    spool = storage.spool_file()
+    for _ in range(4):
+        spool.write(os.urandom(MB // 2))
+        time.sleep(0.01)
+    spool.seek(0)
+    stored = storage.save(spool, key_prefix="evidence/1", max_bytes=10 * MB)
+    assert synced and set(synced) == {spool.fileno()}
+    assert not [t for t in threading.enumerate() if t.name == "upload-fdatasync"]  # ended before the fsync
+    assert stored.size == 2 * MB
+    spool.close()
+
+
+def test_a_failed_background_sync_fails_the_save(monkeypatch, tmp_path: Path) -> None:
+    import app.storage
+
+    def failing(fd: int) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(app.storage, "SPOOL_SYNC_BYTES", MB)
+    monkeypatch.setattr(app.storage.os, "fdatasync", failing, raising=False)
+    storage = LocalStorage(tmp_path / "files")
+    spool = storage.spool_file()
+    spool.write(os.urandom(2 * MB))
+    spool.seek(0)
+    # Linux reports a failed writeback to one sync call: the final fsync alone might succeed.
+    with pytest.raises(StorageUnavailable):
+        storage.save(spool, key_prefix="evidence/1", max_bytes=10 * MB)
+    spool.close()
+    assert list(storage.iter_keys("evidence")) == []
 
 
 @pytest.mark.parametrize("rewrite", ["seek", "truncate"])

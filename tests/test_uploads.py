@@ -575,14 +575,14 @@ def _multipart_request(app, body: bytes, *, field: str = "x" * 10):
 
 
 def test_the_request_body_is_read_in_large_blocks(app) -> None:
-    from app.uploads import UPLOAD_READ_BYTES
+    from app.multipart import BUFFER_BYTES
 
     body = b"%PDF-1.4\n" + os.urandom(5 * 1024 * 1024) + b"\n%%EOF\n"
     request, recorder = _multipart_request(app, body)
     assert request.files["file"].read() == body and request.form["note"] == "x" * 10
     body_reads = [size for size in recorder.reads if size and size > 0]
     # One read per megabyte (Werkzeug's default parser would make 80 reads of 64 KB).
-    assert max(body_reads) == UPLOAD_READ_BYTES and len(body_reads) <= 8
+    assert max(body_reads) == BUFFER_BYTES and len(body_reads) <= 8
 
 
 def test_a_small_form_memory_limit_still_parses_large_files_and_refuses_large_fields(app) -> None:

@@ -247,6 +247,24 @@ def test_refused_uploads_through_the_api_are_4xx_envelopes(app, client, api_head
     assert storage.keys() == [] and _artifacts(draft) == []
 
 
+@pytest.mark.parametrize("damage", ["no-last-boundary", "truncated-headers", "no-boundary"])
+def test_a_large_malformed_upload_is_a_4xx_envelope_and_keeps_the_draft(app, client, api_headers, draft, parts,
+                                                                        storage, damage):
+    head = (b'--xyz\r\nContent-Disposition: form-data; name="requirement_id"\r\n\r\n' + str(parts.file.id).encode()
+            + b'\r\n--xyz\r\nContent-Disposition: form-data; name="file"; filename="plan.pdf"\r\n\r\n')
+    body = {
+        "no-last-boundary": head + pdf_bytes() + b"x" * 600_000,
+        "truncated-headers": head[:-30] + b"x" * 600_000,
+        "no-boundary": b"x" * 600_000,
+    }[damage]
+    services.save_text(teacher=draft.teacher, submission=draft, requirement=parts.text, text="Keep me")
+    db.session.commit()
+    response = client.post(f"/api/v1/submissions/{draft.id}/artifacts", headers=api_headers, data=body,
+                           content_type="multipart/form-data; boundary=xyz")
+    assert 400 <= response.status_code < 500 and response.get_json()["error"]["code"]
+    assert [a.text_md for a in _artifacts(draft)] == ["Keep me"] and storage.keys() == []
+
+
 @pytest.mark.parametrize("csrf", [False, True], ids=["refused-in-the-view", "refused-by-the-csrf-check"])
 def test_a_file_over_the_request_limit_is_refused_on_the_page_next_to_the_field(make_app, csrf):
     from tests import factories
