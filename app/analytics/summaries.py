@@ -345,10 +345,6 @@ def _on_days(column, ranges: Ranges | None) -> list[ColumnElement]:
     return [or_(*(column.between(first, last) for first, last in ranges))]
 
 
-def _fact_days(ranges: Ranges | None) -> list[ColumnElement]:
-    return _on_days(ImpactFact.day, ranges)
-
-
 def _signs(change) -> list[ColumnElement]:
     """How many of the changes improved, stayed and got worse."""
     return [_count(change > 0), _count(change == 0), _count(change < 0)]
@@ -358,7 +354,7 @@ def impact_day_rows(ranges: Ranges | None) -> Select:
     """From the measure rows (rebuilt first): per credential, day and relative-change bucket."""
     f = ImpactFact
     return (select(f.credential_id, f.day, f.relative_bucket, func.count(), *_signs(f.change), func.sum(f.students))
-            .where(*_fact_days(ranges)).group_by(f.credential_id, f.day, f.relative_bucket))
+            .where(*_on_days(f.day, ranges)).group_by(f.credential_id, f.day, f.relative_bucket))
 
 
 def impact_measure_day_rows(ranges: Ranges | None) -> Select:
@@ -367,7 +363,7 @@ def impact_measure_day_rows(ranges: Ranges | None) -> Select:
     return (
         select(f.credential_id, f.measure, f.unit, f.day, f.change_bucket, func.count(),
                _count(f.higher_is_better.is_(True)), _count(f.change > 0))
-        .where(*_fact_days(ranges)).group_by(f.credential_id, f.measure, f.unit, f.day, f.change_bucket)
+        .where(*_on_days(f.day, ranges)).group_by(f.credential_id, f.measure, f.unit, f.day, f.change_bucket)
     )
 
 
@@ -376,13 +372,13 @@ def impact_teacher_day_rows(ranges: Ranges | None) -> Select:
     teacher's previous report there (the previous measure's day: the later measures of one day are
     left out). A rebuild of some days reads every measure of the teachers with one on those days."""
     f = ImpactFact
-    conditions = [] if ranges is None else [f.teacher_id.in_(select(f.teacher_id).where(*_fact_days(ranges)))]
+    conditions = [] if ranges is None else [f.teacher_id.in_(select(f.teacher_id).where(*_on_days(f.day, ranges)))]
     previous = func.lag(f.day, 1).over(partition_by=[f.teacher_id, f.credential_id], order_by=[f.day, f.measure_id])
     events = select(f.credential_id, f.day, previous.label("prev1")).where(*conditions).subquery("events")
     e = events.c
-    on_days = [] if ranges is None else [or_(*(e.day.between(first, last) for first, last in ranges))]
     return (select(e.credential_id, e.day, e.prev1, func.count())
-            .where(or_(e.prev1.is_(None), e.prev1 < e.day), *on_days).group_by(e.credential_id, e.day, e.prev1))
+            .where(or_(e.prev1.is_(None), e.prev1 < e.day), *_on_days(e.day, ranges))
+            .group_by(e.credential_id, e.day, e.prev1))
 
 
 SUMMARIES = (

@@ -458,8 +458,8 @@ def _review(writer: _Writer, ids: _Ids, rng: random.Random, micro: _Micro, submi
         tries += 1
         # A small data set may have too few reviewers outside the school (or at all): once none is
         # left, the teacher's own school is allowed, and the peers are as many as there are reviewers.
-        outside = tries <= 200 or any(r[1] != school_id and r not in peers for r in reviewers)
-        if candidate not in peers and (candidate[1] != school_id or not outside):
+        others_left = tries <= 200 or any(r[1] != school_id and r not in peers for r in reviewers)
+        if candidate not in peers and (candidate[1] != school_id or not others_left):
             peers.append(candidate)
         elif len(peers) == len(reviewers):
             break
